@@ -1,0 +1,114 @@
+/**
+ * The platform's whole configuration, read once from the environment.
+ *
+ * Every variable is documented in the README's configuration table; a value that
+ * cannot be parsed fails start-up with a message naming the variable, rather than
+ * silently falling back to a default the user did not ask for.
+ */
+export interface SdpConfig {
+  /** Gateway HTTP port (SDP_PORT). */
+  port: number;
+  /** Interface every server binds to (SDP_HOST). */
+  host: string;
+  /** First port for subgraph servers; each product adds its own offset (SDP_SUBGRAPH_PORT_BASE). */
+  subgraphPortBase: number;
+  /** mysql://user:pass@host:port/db (SDP_MARIADB_URL); unset → embedded stores. */
+  mariadbUrl: string | undefined;
+  /** Kafka bootstrap brokers (SDP_KAFKA_BROKERS, comma list); unset → embedded event log. */
+  kafkaBrokers: string[] | undefined;
+  /** Prefix put before every stream name to get its topic, e.g. `eqiad.` (SDP_TOPIC_PREFIX). */
+  topicPrefix: string;
+  /** Kafka client id (SDP_KAFKA_CLIENT_ID). */
+  kafkaClientId: string;
+  /** Prefix of every consumer group id; a product's group is `<prefix>.<product>` (SDP_CONSUMER_GROUP_PREFIX). */
+  consumerGroupPrefix: string;
+  /** Run the demo feeder (SDP_DEMO); default: on with the embedded log, off with Kafka. */
+  demo: boolean;
+  /** Demo feeder events per second after the example replay (SDP_DEMO_RATE). */
+  demoRate: number;
+  /** pino log level (SDP_LOG_LEVEL). */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = 65535): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} must be 0 or 1`);
+}
+
+function brokers(env: Env): string[] | undefined {
+  const raw = env.SDP_KAFKA_BROKERS?.trim();
+  if (!raw) return undefined;
+  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const b of list) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(b)) {
+      throw new ConfigError(`SDP_KAFKA_BROKERS entry ${JSON.stringify(b)} is not host:port`);
+    }
+  }
+  return list;
+}
+
+function mariadbUrl(env: Env): string | undefined {
+  const raw = env.SDP_MARIADB_URL?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`SDP_MARIADB_URL=${JSON.stringify(raw)} is not a URL (expected mysql://user@host:3306/db)`);
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`SDP_MARIADB_URL must start with mysql:// or mariadb://, got ${url.protocol}//`);
+  }
+  if (url.pathname.length <= 1) throw new ConfigError('SDP_MARIADB_URL must name a database, e.g. mysql://root@127.0.0.1:3306/test');
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): SdpConfig {
+  const kafkaBrokers = brokers(env);
+  const level = env.SDP_LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+    throw new ConfigError(`SDP_LOG_LEVEL=${JSON.stringify(level)} is not one of fatal|error|warn|info|debug|trace|silent`);
+  }
+  return {
+    port: int(env, 'SDP_PORT', 4000, 0),
+    host: env.SDP_HOST || '127.0.0.1',
+    subgraphPortBase: int(env, 'SDP_SUBGRAPH_PORT_BASE', 4001, 0),
+    mariadbUrl: mariadbUrl(env),
+    kafkaBrokers,
+    topicPrefix: env.SDP_TOPIC_PREFIX ?? '',
+    kafkaClientId: env.SDP_KAFKA_CLIENT_ID || 'sdp',
+    consumerGroupPrefix: env.SDP_CONSUMER_GROUP_PREFIX || 'sdp',
+    demo: bool(env, 'SDP_DEMO', kafkaBrokers === undefined),
+    demoRate: int(env, 'SDP_DEMO_RATE', 5, 0, 100000),
+    logLevel: level,
+  };
+}
+
+/** The Kafka topic that carries a stream: Wikimedia prefixes the datacenter (`eqiad.`). */
+export function topicFor(config: Pick<SdpConfig, 'topicPrefix'>, stream: string): string {
+  return config.topicPrefix + stream;
+}
+
+/** Dead-letter topic for a topic: malformed events are parked there with the reason. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}

@@ -1,0 +1,70 @@
+/**
+ * What a domain data product is, to the platform.
+ *
+ * A product folder (`subgraphs/<name>/`) exports one `DataProduct` from its
+ * `product.ts`; the platform discovers the folders, opens each product's store,
+ * serves its subgraph and runs its stream ingest. Nothing in `gateway/` or
+ * `platform/` names a product, so adding one is a new folder plus its SDL in
+ * `schema/` and its event schemas in `schema/events/`.
+ */
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Logger } from 'pino';
+import type { SdpConfig } from '../config/env';
+
+export interface ProductRuntime {
+  config: SdpConfig;
+  logger: Logger;
+}
+
+/** Anything the platform must close on shutdown. */
+export interface Closeable {
+  close(): Promise<void>;
+}
+
+/** An event that passed JSON-schema validation, with where it came from in the log. */
+export interface ValidEvent<TEvent> {
+  event: TEvent;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** How a product consumes one stream. */
+export interface StreamBinding<TStore, TEvent = unknown> {
+  /** Stream name, e.g. `mediawiki.page_change.v1`; the topic is the config's prefix + this. */
+  stream: string;
+  /**
+   * Schema title, e.g. `mediawiki/page/change`. Each event is validated against the
+   * schema its own `$schema` names, which must be a version of this title that
+   * `schema/events/` holds; anything else is dead-lettered.
+   */
+  schemaTitle: string;
+  /** Kafka message key, as Wikimedia keys the stream (page_change: `{wiki_id, page_id}`). */
+  key(event: TEvent): Record<string, unknown>;
+  /**
+   * Applies valid events in log order. Must be idempotent and order-safe: a
+   * redelivered or older event never overwrites newer state. Offsets are
+   * committed only after the returned promise resolves.
+   */
+  apply(store: TStore, events: ValidEvent<TEvent>[]): Promise<void>;
+}
+
+export interface DataProduct<TStore extends Closeable = Closeable, TContext extends object = object> {
+  /** Subgraph name in the supergraph; also the folder name and the consumer group suffix. */
+  name: string;
+  description: string;
+  /** Owning team, for the catalog. */
+  owner: string;
+  /** Added to SDP_SUBGRAPH_PORT_BASE to get this product's subgraph port. */
+  portOffset: number;
+  /** Path of the product's SDL (schema/<name>.graphql). */
+  sdlPath: string;
+  /** Opens the store the config selects (a real server or the embedded default), migrated. */
+  openStore(runtime: ProductRuntime): Promise<TStore>;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Per-request context: fresh DataLoaders over the store, so batching never leaks across requests. */
+  context(store: TStore): TContext;
+  // The event type differs per binding; each binding is typed where it is declared.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  streams: StreamBinding<TStore, any>[];
+}

@@ -1,0 +1,132 @@
+/**
+ * `mediawiki/page/change` 1.x events (stream `mediawiki.page_change.v1`) and their
+ * normalisation into `PageChange`. Only the fields this product reads are typed;
+ * the JSON schema (schema/events/mediawiki/page/change/) is the full contract and
+ * has already validated every event that reaches `toPageChange`.
+ */
+import type { PageChange, PageChangeKind } from './model';
+
+export const PAGE_CHANGE_STREAM = 'mediawiki.page_change.v1';
+export const PAGE_CHANGE_SCHEMA_TITLE = 'mediawiki/page/change';
+
+interface PageEntity {
+  page_id: number;
+  page_title: string;
+  namespace_id?: number;
+  is_redirect?: boolean;
+  revision_count?: number;
+  redirect_page_link?: {
+    page_id?: number;
+    page_title?: string;
+    namespace_id?: number;
+    is_redirect?: boolean;
+    interwiki_prefix?: string;
+  };
+}
+
+export interface UserEntity {
+  user_id?: number;
+  user_text?: string;
+  is_bot?: boolean;
+  is_system?: boolean;
+  is_temp?: boolean;
+  groups?: string[];
+  edit_count?: number;
+  registration_dt?: string;
+}
+
+interface RevisionEntity {
+  rev_id: number;
+  rev_dt: string;
+  rev_parent_id?: number;
+  rev_sha1?: string;
+  rev_size?: number;
+  comment?: string;
+  is_minor_edit?: boolean;
+  is_comment_visible?: boolean;
+  is_content_visible?: boolean;
+  is_editor_visible?: boolean;
+  editor?: UserEntity;
+  content_slots?: Record<string, unknown>;
+}
+
+export interface PageChangeEvent {
+  $schema: string;
+  meta: { stream: string; domain?: string; dt?: string; id?: string; request_id?: string; uri?: string };
+  dt: string;
+  wiki_id: string;
+  changelog_kind: 'insert' | 'update' | 'delete';
+  page_change_kind: PageChangeKind;
+  comment?: string;
+  page: PageEntity;
+  revision: RevisionEntity;
+  performer?: UserEntity;
+  created_redirect_page?: PageEntity;
+  prior_state?: { page?: Partial<PageEntity>; revision?: Partial<RevisionEntity> };
+}
+
+/** Wikimedia's Kafka message key for page_change: `{wiki_id, page_id}`. */
+export function pageChangeKey(event: PageChangeEvent): { wiki_id: string; page_id: number } {
+  return { wiki_id: event.wiki_id, page_id: event.page.page_id };
+}
+
+/**
+ * Microseconds since the epoch of an ISO-8601 date-time. Event Platform
+ * timestamps may carry up to nanosecond digits (`2021-01-01T00:00:00.123456Z`);
+ * `Date.parse` keeps only milliseconds, so the extra digits are added here to keep
+ * two events of the same millisecond ordered.
+ */
+export function isoToMicros(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 date-time: ${iso}`);
+  const fraction = /\.(\d+)/.exec(iso)?.[1] ?? '';
+  const micros = Number(fraction.padEnd(6, '0').slice(3, 6));
+  return ms * 1000 + micros;
+}
+
+/** Normalises an ISO-8601 date-time to `YYYY-MM-DDTHH:mm:ss.sssZ` (UTC). */
+export function normaliseIso(iso: string): string {
+  return new Date(Date.parse(iso)).toISOString();
+}
+
+export function toPageChange(event: PageChangeEvent): PageChange {
+  const { page, revision } = event;
+  const kind = event.page_change_kind;
+  const dtUs = isoToMicros(event.dt);
+  // A redirect to another wiki (interwiki prefix) has no target page here.
+  const link = page.redirect_page_link && !page.redirect_page_link.interwiki_prefix ? page.redirect_page_link : undefined;
+  const isRedirect = page.is_redirect ?? false;
+  return {
+    kind,
+    page: {
+      wikiId: event.wiki_id,
+      pageId: page.page_id,
+      namespace: page.namespace_id ?? 0,
+      title: page.page_title,
+      isRedirect,
+      redirectNamespace: isRedirect && link?.page_title ? (link.namespace_id ?? 0) : null,
+      redirectTitle: isRedirect && link?.page_title ? link.page_title : null,
+      latestRevId: kind === 'visibility_change' ? null : revision.rev_id,
+      isDeleted: kind === 'delete',
+      version: { dtUs, revId: revision.rev_id },
+    },
+    revision: {
+      wikiId: event.wiki_id,
+      revId: revision.rev_id,
+      pageId: page.page_id,
+      // MediaWiki writes 0 for "no parent" (a page's first revision).
+      parentRevId: revision.rev_parent_id ? revision.rev_parent_id : null,
+      timestamp: normaliseIso(revision.rev_dt),
+      sizeBytes: revision.rev_size ?? null,
+      sha1: revision.rev_sha1 ?? null,
+      isMinorEdit: revision.is_minor_edit ?? false,
+      comment: revision.comment ?? null,
+      editorName: revision.editor?.user_text ?? null,
+      editorId: revision.editor?.user_id ?? null,
+      isCommentVisible: revision.is_comment_visible ?? true,
+      isContentVisible: revision.is_content_visible ?? true,
+      isEditorVisible: revision.is_editor_visible ?? true,
+      visibilityDtUs: dtUs,
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * How page_change events fold into state. These rules are the product's
+ * correctness: both store adapters implement exactly them (the embedded one by
+ * calling these functions, the MariaDB one in its upsert statements), and the
+ * store contract suite checks both against the same histories.
+ *
+ * Events arrive at least once and, across partitions or after a producer retry,
+ * out of order. So every rule is idempotent (applying an event twice changes
+ * nothing) and commutative over versions (applying an older event after a newer
+ * one changes nothing):
+ *
+ * Page row
+ *  - namespace, title, redirect and isDeleted follow the event with the highest
+ *    version (dt, then revId). A delete is such a state: the row stays as a
+ *    tombstone; an undelete or any later event brings it back.
+ *  - latestRevId is the highest revision id of any non-visibility event. Revision
+ *    ids only grow in MediaWiki, so max() is order-free. A visibility_change names
+ *    an arbitrary (often old) revision and never moves latestRevId.
+ *
+ * Revision row
+ *  - a revision's facts never change in MediaWiki: page, timestamp and minor flag
+ *    come from the first event that carried it; the nullable facts (parent, size,
+ *    sha1, comment, editor) are filled by the first event that knows them, because
+ *    events omit what is hidden at the time, and omission is not erasure;
+ *  - the three visibility flags follow the newest event (dt) that mentions the
+ *    revision.
+ */
+import type { PageRecord, RevisionRecord, StateVersion } from './model';
+
+export function compareVersions(a: StateVersion, b: StateVersion): number {
+  return a.dtUs - b.dtUs || a.revId - b.revId;
+}
+
+function maxRevId(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+/** The page row after `incoming` is applied to `existing` (undefined: no row yet). */
+export function mergePage(existing: PageRecord | undefined, incoming: PageRecord): PageRecord {
+  if (!existing) return { ...incoming, version: { ...incoming.version } };
+  const newer = compareVersions(incoming.version, existing.version) > 0;
+  const base = newer ? incoming : existing;
+  return {
+    wikiId: existing.wikiId,
+    pageId: existing.pageId,
+    namespace: base.namespace,
+    title: base.title,
+    isRedirect: base.isRedirect,
+    redirectNamespace: base.redirectNamespace,
+    redirectTitle: base.redirectTitle,
+    isDeleted: base.isDeleted,
+    version: { ...base.version },
+    latestRevId: maxRevId(existing.latestRevId, incoming.latestRevId),
+  };
+}
+
+/** The revision row after `incoming` is applied to `existing` (undefined: no row yet). */
+export function mergeRevision(existing: RevisionRecord | undefined, incoming: RevisionRecord): RevisionRecord {
+  if (!existing) return { ...incoming };
+  const newer = incoming.visibilityDtUs > existing.visibilityDtUs;
+  const flags = newer ? incoming : existing;
+  return {
+    ...existing,
+    parentRevId: existing.parentRevId ?? incoming.parentRevId,
+    sizeBytes: existing.sizeBytes ?? incoming.sizeBytes,
+    sha1: existing.sha1 ?? incoming.sha1,
+    comment: existing.comment ?? incoming.comment,
+    editorName: existing.editorName ?? incoming.editorName,
+    editorId: existing.editorId ?? incoming.editorId,
+    isCommentVisible: flags.isCommentVisible,
+    isContentVisible: flags.isContentVisible,
+    isEditorVisible: flags.isEditorVisible,
+    visibilityDtUs: flags.visibilityDtUs,
+  };
+}
