@@ -94,7 +94,10 @@ export function toPageChange(event: PageChangeEvent): PageChange {
   const kind = event.page_change_kind;
   const dtUs = isoToMicros(event.dt);
   // A redirect to another wiki (interwiki prefix) has no target page here.
-  const link = page.redirect_page_link && !page.redirect_page_link.interwiki_prefix ? page.redirect_page_link : undefined;
+  const link =
+    page.redirect_page_link && !page.redirect_page_link.interwiki_prefix
+      ? page.redirect_page_link
+      : undefined;
   const isRedirect = page.is_redirect ?? false;
   return {
     kind,

@@ -4,24 +4,32 @@
  * calling these functions, the MariaDB one in its upsert statements), and the
  * store contract suite checks both against the same histories.
  *
- * Events arrive at least once and, across partitions or after a producer retry,
- * out of order. So every rule is idempotent (applying an event twice changes
- * nothing) and commutative over versions (applying an older event after a newer
- * one changes nothing):
+ * Events arrive at least once and, after a replay or a producer retry, out of
+ * order. So every rule is idempotent (applying an event twice changes nothing)
+ * and commutative over versions (applying an older event after a newer one
+ * changes nothing). Equal versions are the one place where order decides: the
+ * later-applied event wins. Every event of a page is keyed to one partition, so
+ * "later applied" is the order MediaWiki emitted them; that is what makes a
+ * delete and an undelete of the same revision within one timestamp come out
+ * right (MediaWiki timestamps have one-second precision).
  *
  * Page row
  *  - namespace, title, redirect and isDeleted follow the event with the highest
- *    version (dt, then revId). A delete is such a state: the row stays as a
- *    tombstone; an undelete or any later event brings it back.
+ *    version (dt, then revId; ties: the later applied). A delete is such a
+ *    state: the row stays as a tombstone; an undelete or any later event brings
+ *    it back.
  *  - latestRevId is the highest revision id of any non-visibility event. Revision
  *    ids only grow in MediaWiki, so max() is order-free. A visibility_change names
  *    an arbitrary (often old) revision and never moves latestRevId.
  *
  * Revision row
- *  - a revision's facts never change in MediaWiki: page, timestamp and minor flag
- *    come from the first event that carried it; the nullable facts (parent, size,
- *    sha1, comment, editor) are filled by the first event that knows them, because
- *    events omit what is hidden at the time, and omission is not erasure;
+ *  - page, timestamp and minor flag never change in MediaWiki: they come from the
+ *    first event that carried the revision; so do parent, size and sha1, which
+ *    are filled by the first event that knows them (events omit what is hidden
+ *    at the time, and omission is not erasure);
+ *  - comment and editor can change after the fact (a user rename renames every
+ *    revision's editor), so the newest event (by dt) that knows them wins, and
+ *    an older event can only fill a gap;
  *  - the three visibility flags follow the newest event (dt) that mentions the
  *    revision.
  */
@@ -40,8 +48,7 @@ function maxRevId(a: number | null, b: number | null): number | null {
 /** The page row after `incoming` is applied to `existing` (undefined: no row yet). */
 export function mergePage(existing: PageRecord | undefined, incoming: PageRecord): PageRecord {
   if (!existing) return { ...incoming, version: { ...incoming.version } };
-  const newer = compareVersions(incoming.version, existing.version) > 0;
-  const base = newer ? incoming : existing;
+  const base = compareVersions(incoming.version, existing.version) >= 0 ? incoming : existing;
   return {
     wikiId: existing.wikiId,
     pageId: existing.pageId,
@@ -57,18 +64,21 @@ export function mergePage(existing: PageRecord | undefined, incoming: PageRecord
 }
 
 /** The revision row after `incoming` is applied to `existing` (undefined: no row yet). */
-export function mergeRevision(existing: RevisionRecord | undefined, incoming: RevisionRecord): RevisionRecord {
+export function mergeRevision(
+  existing: RevisionRecord | undefined,
+  incoming: RevisionRecord,
+): RevisionRecord {
   if (!existing) return { ...incoming };
-  const newer = incoming.visibilityDtUs > existing.visibilityDtUs;
-  const flags = newer ? incoming : existing;
+  const newer = incoming.visibilityDtUs >= existing.visibilityDtUs;
+  const [flags, other] = newer ? [incoming, existing] : [existing, incoming];
   return {
     ...existing,
     parentRevId: existing.parentRevId ?? incoming.parentRevId,
     sizeBytes: existing.sizeBytes ?? incoming.sizeBytes,
     sha1: existing.sha1 ?? incoming.sha1,
-    comment: existing.comment ?? incoming.comment,
-    editorName: existing.editorName ?? incoming.editorName,
-    editorId: existing.editorId ?? incoming.editorId,
+    comment: flags.comment ?? other.comment,
+    editorName: flags.editorName ?? other.editorName,
+    editorId: flags.editorId ?? other.editorId,
     isCommentVisible: flags.isCommentVisible,
     isContentVisible: flags.isContentVisible,
     isEditorVisible: flags.isEditorVisible,

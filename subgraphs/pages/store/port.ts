@@ -23,6 +23,14 @@ export interface PagesStore {
   readonly description: string;
 
   /**
+   * True when the state outlives the process (MariaDB). The platform replays an
+   * embedded (non-durable) store's streams from the start of the log on every
+   * start instead of from the committed offsets, which would skip the events
+   * whose state died with the last process.
+   */
+  readonly durable: boolean;
+
+  /**
    * Folds changes, in the given order, with the rules of `state.ts`. One call is
    * one batch: adapters write it with a bounded number of round trips, not one
    * per change, and atomically (all or nothing), so a failed batch can be retried.

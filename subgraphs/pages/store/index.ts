@@ -1,0 +1,11 @@
+/** The `pages` store the configuration selects: MariaDB when SDP_MARIADB_URL is set, else in-process. */
+import type { ProductRuntime } from '../../../platform/product';
+import { createEmbeddedPagesStore } from './embedded';
+import { openMariaDbPagesStore } from './mariadb';
+import type { PagesStore } from './port';
+
+export async function openPagesStore(runtime: ProductRuntime): Promise<PagesStore> {
+  const url = runtime.config.mariadbUrl;
+  if (url) return openMariaDbPagesStore(url, runtime.logger.child({ component: 'pages-store' }));
+  return createEmbeddedPagesStore();
+}
