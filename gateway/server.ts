@@ -1,0 +1,226 @@
+/**
+ * The federated gateway: one GraphQL endpoint over every data product's subgraph,
+ * planned and executed by Apollo Gateway from a composed supergraph
+ * (schema/supergraph.graphql, written by `sdp compose`).
+ *
+ * Routes: `/graphql` (GET and POST, introspection on), `/health` (the process is
+ * alive), `/ready` (every subgraph answers), `/` (offline GraphiQL) and its
+ * assets under `/graphiql/assets/`. Behaviour added later (policy, audit,
+ * limits, metrics) comes in as Apollo Server plugins, see gateway/plugins/.
+ */
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { Kind, parse, type ConstValueNode } from 'graphql';
+import type { Logger } from 'pino';
+import { close, createGraphQLHandler, createHttpServer, listen, sendJson, urlFor } from '../platform/http';
+import { createGraphiQLHandler } from './graphiql';
+import { defaultPlugins } from './plugins';
+
+export interface GatewayOptions {
+  /** The composed supergraph SDL (the contents of schema/supergraph.graphql). */
+  supergraphSdl: string;
+  /**
+   * Routing URLs by subgraph name, replacing the ones composed into the
+   * supergraph, e.g. when subgraph ports come from configuration or are dynamic.
+   * A name that is not a subgraph of the supergraph is an error.
+   */
+  subgraphUrls?: Record<string, string>;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Run after `defaultPlugins(logger)`, in this order. */
+  plugins?: ApolloServerPlugin<BaseContext>[];
+  /** Request body limit for `/graphql`; default 1 MiB. */
+  maxBodyBytes?: number;
+  /** How long `/ready` waits for each subgraph; default 2 s. */
+  readinessTimeoutMs?: number;
+  /** The query GraphiQL opens with; default: an example `pages` query. */
+  graphiqlDefaultQuery?: string;
+}
+
+export interface RunningGateway {
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4000/graphql`. */
+  url: string;
+  /** Where the other routes live, e.g. `http://127.0.0.1:4000`; GraphiQL is at `${baseUrl}/`. */
+  baseUrl: string;
+  server: ApolloServer<BaseContext>;
+  /** Drains in-flight requests, closes keep-alive connections, stops the gateway. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface SubgraphEndpoint {
+  name: string;
+  url: string;
+}
+
+/**
+ * The subgraphs a supergraph routes to, as `join__Graph` enum values declare
+ * them: `PAGES @join__graph(name: "pages", url: "http://…")`.
+ */
+export function subgraphsOf(supergraphSdl: string): SubgraphEndpoint[] {
+  const stringArg = (
+    args: readonly { name: { value: string }; value: ConstValueNode }[] | undefined,
+    name: string,
+  ) => {
+    const value = args?.find((a) => a.name.value === name)?.value;
+    return value?.kind === Kind.STRING ? value.value : undefined;
+  };
+  const subgraphs: SubgraphEndpoint[] = [];
+  for (const definition of parse(supergraphSdl).definitions) {
+    if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
+    for (const value of definition.values ?? []) {
+      const directive = value.directives?.find((d) => d.name.value === 'join__graph');
+      const name = stringArg(directive?.arguments, 'name');
+      const url = stringArg(directive?.arguments, 'url');
+      if (name === undefined || url === undefined) {
+        throw new Error(`supergraph: join__Graph.${value.name.value} has no @join__graph(name:, url:)`);
+      }
+      subgraphs.push({ name, url });
+    }
+  }
+  if (subgraphs.length === 0)
+    throw new Error('supergraph: no join__Graph enum; is this a composed supergraph?');
+  return subgraphs;
+}
+
+type Probe = { name: string; ok: true; ms: number } | { name: string; ok: false; error: string };
+
+/** Asks a subgraph for `{ __typename }`: it must be up and executing GraphQL, not merely accepting connections. */
+async function probe(subgraph: SubgraphEndpoint, timeoutMs: number): Promise<Probe> {
+  const started = performance.now();
+  try {
+    const response = await fetch(subgraph.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: '{"query":"{ __typename }"}',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return { name: subgraph.name, ok: false, error: `HTTP ${response.status}` };
+    }
+    const json = (await response.json()) as { data?: { __typename?: unknown } };
+    if (json.data?.__typename !== 'Query') {
+      return { name: subgraph.name, ok: false, error: 'answered, but not with { __typename: "Query" }' };
+    }
+    return { name: subgraph.name, ok: true, ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return { name: subgraph.name, ok: false, error: describeFetchError(error, timeoutMs) };
+  }
+}
+
+/** undici's `fetch failed` hides the reason (ECONNREFUSED, ENOTFOUND, …) in `cause`. */
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError')
+    return `no answer within ${timeoutMs} ms`;
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const logger = options.logger;
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
+
+  const composed = subgraphsOf(options.supergraphSdl);
+  const overrides = options.subgraphUrls ?? {};
+  const unknown = Object.keys(overrides).filter((name) => !composed.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `subgraphUrls names ${unknown.join(', ')}, not in the supergraph (subgraphs: ${composed.map((s) => s.name).join(', ')})`,
+    );
+  }
+  const subgraphs = composed.map((s) => ({ name: s.name, url: overrides[s.name] ?? s.url }));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    logger: logger.child({ source: 'apollo-gateway' }),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource({
+        url: overrides[name] ?? url,
+        // Node's fetch (undici) instead of the default make-fetch-happen agent,
+        // which keeps idle connections with no timeout of its own: undici honours
+        // the subgraph's `Keep-Alive: timeout=` hint and drops a connection before
+        // the subgraph closes it, so a query never lands on a closing socket.
+        fetcher: fetch,
+      }),
+  });
+
+  const development = process.env.NODE_ENV === 'development';
+  const apollo = new ApolloServer<BaseContext>({
+    gateway,
+    logger: logger.child({ source: 'apollo-server' }),
+    // The graph is the product: clients and GraphiQL discover it by introspection.
+    introspection: true,
+    includeStacktraceInErrorResponses: development,
+    plugins: [...defaultPlugins(logger), ...(options.plugins ?? [])],
+  });
+  await apollo.start();
+
+  const graphql = createGraphQLHandler(apollo, {
+    context: async () => ({}),
+    maxBodyBytes: options.maxBodyBytes,
+    logger,
+  });
+  const graphiql = createGraphiQLHandler({ defaultQuery: options.graphiqlDefaultQuery });
+
+  // Concurrent /ready calls share one round of probes, so a burst of probes is
+  // not multiplied by the number of subgraphs.
+  let readiness: Promise<Probe[]> | undefined;
+  const checkReadiness = () => {
+    readiness ??= Promise.all(subgraphs.map((s) => probe(s, readinessTimeoutMs))).finally(() => {
+      readiness = undefined;
+    });
+    return readiness;
+  };
+
+  const server = createHttpServer(async (req, res) => {
+    const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (pathname === '/graphql') return graphql(req, res);
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
+    if (pathname === '/health' && readOnly) return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/ready' && readOnly) {
+      const probes = await checkReadiness();
+      const unreachable = probes.filter((p): p is Extract<Probe, { ok: false }> => !p.ok);
+      for (const p of unreachable) {
+        logger.warn(
+          { subgraph: p.name, url: subgraphs.find((s) => s.name === p.name)?.url, error: p.error },
+          'subgraph not ready',
+        );
+      }
+      if (unreachable.length > 0) {
+        return sendJson(res, 503, {
+          status: 'unavailable',
+          unreachable: unreachable.map(({ name, error }) => ({ name, error })),
+        });
+      }
+      return sendJson(res, 200, { status: 'ready', subgraphs: probes });
+    }
+    if (await graphiql(req, res, pathname)) return;
+    sendJson(res, 404, { error: 'not found', routes: ['/', '/graphql', '/health', '/ready'] });
+  }, logger);
+
+  let address;
+  try {
+    address = await listen(server, options.port, options.host);
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+  const baseUrl = urlFor(address);
+  logger.info({ url: `${baseUrl}/graphql`, subgraphs }, 'gateway listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `${baseUrl}/graphql`,
+    baseUrl,
+    server: apollo,
+    stop() {
+      stopping ??= (async () => {
+        await close(server);
+        await apollo.stop();
+        logger.info('gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}
