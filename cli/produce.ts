@@ -1,0 +1,172 @@
+/**
+ * `sdp produce <stream> <file.ndjson|->`: validates newline-delimited JSON events
+ * and publishes the valid ones to the stream's topic, keyed the way Wikimedia
+ * keys that stream, through the configured Kafka cluster.
+ *
+ * Each line is validated against the schema its own `$schema` names, which must
+ * be a version of the stream's schema title. Invalid lines are reported as
+ * `line N: reason` on stderr and not published; the valid ones still are.
+ *
+ * Exit codes: 0 all published; 1 some lines rejected or publishing failed;
+ * 2 usage or configuration error (nothing published).
+ */
+import { constants as fsConstants, createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import pino from 'pino';
+import { ConfigError, loadConfig, topicFor } from '../config/env';
+import { createEventLog } from '../streams';
+import type { OutgoingMessage } from '../streams/port';
+import { loadEventSchemas } from '../streams/schemas';
+import {
+  PAGE_CHANGE_SCHEMA_TITLE,
+  PAGE_CHANGE_STREAM,
+  pageChangeKey,
+  type PageChangeEvent,
+} from '../subgraphs/pages/events';
+
+interface ProducibleStream {
+  /** Title every event's `$schema` must be a version of. */
+  schemaTitle: string;
+  /** Kafka message key, as Wikimedia keys the stream; only called on a valid event. */
+  key(event: unknown): Record<string, unknown>;
+}
+
+/** Streams this command can publish to. */
+export const PRODUCIBLE_STREAMS: Readonly<Record<string, ProducibleStream>> = {
+  [PAGE_CHANGE_STREAM]: {
+    schemaTitle: PAGE_CHANGE_SCHEMA_TITLE,
+    key: (event) => pageChangeKey(event as PageChangeEvent),
+  },
+};
+
+/** Messages per produce request: large enough for throughput, small enough to stay under broker limits. */
+export const PRODUCE_BATCH_SIZE = 500;
+
+export interface ProduceIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+const USAGE = [
+  'usage: sdp produce <stream> <file.ndjson|->',
+  '',
+  'Validates each line (one JSON event) against the schema its $schema names and',
+  'publishes the valid ones to the stream\'s topic on SDP_KAFKA_BROKERS. "-" reads stdin.',
+  `Streams: ${Object.keys(PRODUCIBLE_STREAMS).join(', ')}`,
+].join('\n');
+
+export async function produceCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: ProduceIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const out = (text: string) => io.stdout.write(text + '\n');
+  const err = (text: string) => io.stderr.write(text + '\n');
+
+  if (argv.includes('-h') || argv.includes('--help')) {
+    out(USAGE);
+    return 0;
+  }
+  if (argv.length !== 2) {
+    err(USAGE);
+    return 2;
+  }
+  const [stream, file] = argv as [string, string];
+  const spec = PRODUCIBLE_STREAMS[stream];
+  if (!spec) {
+    err(
+      `sdp produce: unknown stream "${stream}"; known streams: ${Object.keys(PRODUCIBLE_STREAMS).join(', ')}`,
+    );
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`sdp produce: configuration error: ${e.message}`);
+    return 2;
+  }
+  if (!config.kafkaBrokers) {
+    err(
+      'sdp produce: SDP_KAFKA_BROKERS is not set. Without it the platform uses its embedded event log, ' +
+        'which lives inside the `sdp start` process: there is nothing another process can publish into. ' +
+        'Point SDP_KAFKA_BROKERS at the Kafka cluster the platform reads (e.g. localhost:9092).',
+    );
+    return 2;
+  }
+  if (file !== '-') {
+    try {
+      await access(file, fsConstants.R_OK);
+    } catch (e) {
+      err(`sdp produce: cannot read ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+
+  const topic = topicFor(config, stream);
+  const schemas = loadEventSchemas();
+  // Logs go to stderr: stdout carries the command's own report.
+  const level = env.SDP_LOG_LEVEL ? config.logLevel : 'warn';
+  const logger = pino({ name: 'sdp-produce', level }, pino.destination({ fd: 2, sync: true }));
+  const log = createEventLog(config, logger);
+  const input = file === '-' ? io.stdin : createReadStream(file, { encoding: 'utf8' });
+  let published = 0;
+  let rejected = 0;
+  let lineNo = 0;
+  try {
+    const producer = await log.producer();
+    try {
+      let batch: OutgoingMessage[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        await producer.send(topic, batch);
+        published += batch.length;
+        batch = [];
+      };
+      // readline streams the file: memory stays flat however many lines it has.
+      for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+        lineNo++;
+        const line = raw.trim();
+        if (line === '') continue;
+        let event: unknown;
+        try {
+          event = JSON.parse(line);
+        } catch (e) {
+          rejected++;
+          err(`line ${lineNo}: not JSON: ${(e as Error).message}`);
+          continue;
+        }
+        const result = schemas.validate(event, spec.schemaTitle);
+        if (!result.ok) {
+          rejected++;
+          err(`line ${lineNo}: ${result.reason}`);
+          continue;
+        }
+        batch.push({ key: JSON.stringify(spec.key(event)), value: line });
+        if (batch.length >= PRODUCE_BATCH_SIZE) await flush();
+      }
+      await flush();
+    } finally {
+      await producer.close();
+    }
+  } catch (e) {
+    err(
+      `sdp produce: stopped at line ${lineNo} after publishing ${published} event(s) to ${topic}: ${(e as Error).message}`,
+    );
+    return 1;
+  } finally {
+    await log.close();
+  }
+
+  out(`published ${published} event(s) to topic ${topic} (${log.description}); rejected ${rejected} line(s)`);
+  if (rejected > 0) {
+    err(`sdp produce: ${rejected} invalid line(s) were not published; the ${published} valid one(s) were.`);
+    return 1;
+  }
+  return 0;
+}
