@@ -20,6 +20,12 @@ export interface SdpConfig {
   topicPrefix: string;
   /** Kafka client id (SDP_KAFKA_CLIENT_ID). */
   kafkaClientId: string;
+  /**
+   * Consumer group session timeout (SDP_KAFKA_SESSION_TIMEOUT_MS): how long a
+   * crashed consumer holds its partitions, and how long some brokers make a
+   * restarted member wait to rejoin.
+   */
+  kafkaSessionTimeoutMs: number;
   /** Prefix of every consumer group id; a product's group is `<prefix>.<product>` (SDP_CONSUMER_GROUP_PREFIX). */
   consumerGroupPrefix: string;
   /** Run the demo feeder (SDP_DEMO); default: on with the embedded log, off with Kafka. */
@@ -57,7 +63,10 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 function brokers(env: Env): string[] | undefined {
   const raw = env.SDP_KAFKA_BROKERS?.trim();
   if (!raw) return undefined;
-  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const b of list) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(b)) {
       throw new ConfigError(`SDP_KAFKA_BROKERS entry ${JSON.stringify(b)} is not host:port`);
@@ -73,12 +82,15 @@ function mariadbUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`SDP_MARIADB_URL=${JSON.stringify(raw)} is not a URL (expected mysql://user@host:3306/db)`);
+    throw new ConfigError(
+      `SDP_MARIADB_URL=${JSON.stringify(raw)} is not a URL (expected mysql://user@host:3306/db)`,
+    );
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
     throw new ConfigError(`SDP_MARIADB_URL must start with mysql:// or mariadb://, got ${url.protocol}//`);
   }
-  if (url.pathname.length <= 1) throw new ConfigError('SDP_MARIADB_URL must name a database, e.g. mysql://root@127.0.0.1:3306/test');
+  if (url.pathname.length <= 1)
+    throw new ConfigError('SDP_MARIADB_URL must name a database, e.g. mysql://root@127.0.0.1:3306/test');
   return raw;
 }
 
@@ -86,7 +98,9 @@ export function loadConfig(env: Env = process.env): SdpConfig {
   const kafkaBrokers = brokers(env);
   const level = env.SDP_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
-    throw new ConfigError(`SDP_LOG_LEVEL=${JSON.stringify(level)} is not one of fatal|error|warn|info|debug|trace|silent`);
+    throw new ConfigError(
+      `SDP_LOG_LEVEL=${JSON.stringify(level)} is not one of fatal|error|warn|info|debug|trace|silent`,
+    );
   }
   return {
     port: int(env, 'SDP_PORT', 4000, 0),
@@ -96,6 +110,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     kafkaBrokers,
     topicPrefix: env.SDP_TOPIC_PREFIX ?? '',
     kafkaClientId: env.SDP_KAFKA_CLIENT_ID || 'sdp',
+    kafkaSessionTimeoutMs: int(env, 'SDP_KAFKA_SESSION_TIMEOUT_MS', 30000, 6000, 300000),
     consumerGroupPrefix: env.SDP_CONSUMER_GROUP_PREFIX || 'sdp',
     demo: bool(env, 'SDP_DEMO', kafkaBrokers === undefined),
     demoRate: int(env, 'SDP_DEMO_RATE', 5, 0, 100000),

@@ -16,8 +16,12 @@ export interface ProductRuntime {
   logger: Logger;
 }
 
-/** Anything the platform must close on shutdown. */
-export interface Closeable {
+/** What the platform needs of every product's store. */
+export interface ProductStore {
+  /** Human-readable, for start-up logs, e.g. `mariadb 127.0.0.1:3306/test`. */
+  readonly description: string;
+  /** True when state outlives the process; false → streams are replayed from the start on every start. */
+  readonly durable: boolean;
   close(): Promise<void>;
 }
 
@@ -49,7 +53,7 @@ export interface StreamBinding<TStore, TEvent = unknown> {
   apply(store: TStore, events: ValidEvent<TEvent>[]): Promise<void>;
 }
 
-export interface DataProduct<TStore extends Closeable = Closeable, TContext extends object = object> {
+export interface DataProduct<TStore extends ProductStore = ProductStore, TContext extends object = object> {
   /** Subgraph name in the supergraph; also the folder name and the consumer group suffix. */
   name: string;
   description: string;

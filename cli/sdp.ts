@@ -1,0 +1,70 @@
+/**
+ * The `sdp` command line. Each command lives in its own module and returns an
+ * exit code; this file only dispatches and turns configuration errors into one
+ * clear line instead of a stack trace.
+ */
+import { ConfigError } from '../config/env';
+
+type Command = (argv: string[]) => Promise<number>;
+
+// Commands load lazily: `sdp produce` should not pay for loading the gateway.
+
+const commands: Record<string, { summary: string; load: () => Command }> = {
+  start: {
+    summary: 'start the whole platform (gateway, every product, ingest, demo feeder)',
+    load: () => (require('./start') as typeof import('./start')).startCommand,
+  },
+  produce: {
+    summary: 'produce <stream> <file.ndjson|->   validate and publish events to a stream',
+    load: () => (require('./produce') as typeof import('./produce')).produceCommand,
+  },
+  compose: {
+    summary: 'compose [--check]   compose schema/*.graphql into schema/supergraph.graphql',
+    load: () => (require('../schema/compose') as typeof import('../schema/compose')).composeCommand,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'usage: sdp <command> [args]',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Configuration comes from SDP_* environment variables (see README.md).',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`sdp: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    return await command.load()(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sdp: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`sdp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

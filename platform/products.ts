@@ -1,0 +1,42 @@
+/**
+ * Discovers the data products: every folder under `subgraphs/` with a
+ * `product` module whose default export is a DataProduct. Discovery (instead of
+ * a list in code) is what lets a team add a product without touching the
+ * gateway or the platform.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DataProduct } from './product';
+
+function isProduct(value: unknown): value is DataProduct {
+  const p = value as Partial<DataProduct> | undefined;
+  return (
+    typeof p?.name === 'string' &&
+    typeof p.openStore === 'function' &&
+    typeof p.context === 'function' &&
+    typeof p.sdlPath === 'string' &&
+    Array.isArray(p.streams)
+  );
+}
+
+/** Products in name order. `dir` defaults to the `subgraphs/` folder next to this code (sources or dist). */
+export function loadProducts(dir = join(__dirname, '..', 'subgraphs')): DataProduct[] {
+  const products: DataProduct[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const candidates = ['product.js', 'product.ts'].map((f) => join(dir, name, f));
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) continue;
+    const product: unknown = require(file).default;
+    if (!isProduct(product)) throw new Error(`${file} must default-export a DataProduct`);
+    if (product.name !== name)
+      throw new Error(`${file} declares product "${product.name}"; the folder is "${name}"`);
+    products.push(product);
+  }
+  const ports = new Map<number, string>();
+  for (const p of products) {
+    const clash = ports.get(p.portOffset);
+    if (clash) throw new Error(`products ${clash} and ${p.name} both use portOffset ${p.portOffset}`);
+    ports.set(p.portOffset, p.name);
+  }
+  return products;
+}

@@ -1,0 +1,39 @@
+/**
+ * The `pages` data product: MediaWiki page and revision state, fed by the
+ * `mediawiki.page_change.v1` stream, served as the `pages` subgraph.
+ */
+import type { DataProduct, StreamBinding } from '../../platform/product';
+import { repoPath } from '../../platform/paths';
+import { createPagesContext, type PagesContext } from './context';
+import {
+  PAGE_CHANGE_SCHEMA_TITLE,
+  PAGE_CHANGE_STREAM,
+  pageChangeKey,
+  toPageChange,
+  type PageChangeEvent,
+} from './events';
+import { resolvers } from './resolvers';
+import { openPagesStore } from './store';
+import type { PagesStore } from './store/port';
+
+export const pageChangeBinding: StreamBinding<PagesStore, PageChangeEvent> = {
+  stream: PAGE_CHANGE_STREAM,
+  schemaTitle: PAGE_CHANGE_SCHEMA_TITLE,
+  key: pageChangeKey,
+  apply: (store, events) => store.applyChanges(events.map((e) => toPageChange(e.event))),
+};
+
+const pages: DataProduct<PagesStore, PagesContext> = {
+  name: 'pages',
+  description:
+    'MediaWiki pages and their revision history: titles, redirects, moves, deletions, revision metadata.',
+  owner: 'MediaWiki Platform',
+  portOffset: 0,
+  sdlPath: repoPath('schema', 'pages.graphql'),
+  openStore: openPagesStore,
+  resolvers,
+  context: createPagesContext,
+  streams: [pageChangeBinding],
+};
+
+export default pages;
