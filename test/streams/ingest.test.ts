@@ -4,6 +4,7 @@
  * applied), with switches to make apply fail or hang the way a database would.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { deadLetterTopic } from '../../config/env';
 import type { StreamBinding, ValidEvent } from '../../platform/product';
 import { EmbeddedEventLog } from '../../streams/embedded/log';
@@ -16,9 +17,10 @@ import { testKafkaLog, testLogger, uniqueTopic } from '../harness/kafka';
 jest.setTimeout(60_000);
 
 const EXAMPLE = JSON.parse(
-  readFileSync('/work/shared/wikimedia/example-events/mediawiki.page_change.v1.ndjson', 'utf8').split(
-    '\n',
-  )[0]!,
+  readFileSync(
+    path.join(__dirname, '..', '..', 'demo', 'examples', 'mediawiki.page_change.v1.ndjson'),
+    'utf8',
+  ).split('\n')[0]!,
 ) as PageChangeEvent;
 
 function edit(pageId: number, revId: number): PageChangeEvent {
