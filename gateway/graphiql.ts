@@ -20,35 +20,22 @@ const gzip = promisify(gzipCallback);
 export const ASSETS_PREFIX = '/graphiql/assets/';
 
 /**
- * The query GraphiQL opens with. It shows the first data product (`pages`) so a
- * newcomer gets a working query with one click; pass `defaultQuery` to
- * `startGateway` to show another.
+ * The query GraphiQL opens with when the caller gives none: the graph's entry
+ * points with their descriptions, which works on any supergraph. The platform
+ * passes its products' own example queries instead (`DataProduct.exampleQuery`).
  */
 export const EXAMPLE_QUERY = `# Shared Data Platform: every data product, one graph.
-# Press the run button (or Ctrl-Enter); the schema is in the Docs panel.
-query ExamplePages {
-  pages(wikiId: "enwiki", first: 5) {
-    edges {
-      node {
-        pageId
-        title
-        isRedirect
-        latestRevision {
-          revId
-          timestamp
-          editor {
-            name
-          }
-        }
+# Press the run button (or Ctrl-Enter); the whole schema is in the Docs panel.
+query EntryPoints {
+  __schema {
+    queryType {
+      fields {
+        name
+        description
       }
     }
-    pageInfo {
-      hasNextPage
-      endCursor
-    }
   }
-}
-`;
+}`;
 
 interface AssetSource {
   /** Package whose file it is; its package.json is always resolvable, unlike deep paths. */

@@ -12,7 +12,14 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { Logger } from 'pino';
-import { close, createGraphQLHandler, createHttpServer, listen, sendJson, urlFor } from '../platform/http';
+import {
+  close,
+  createGraphQLHandler,
+  createHttpServer,
+  listenOrStop,
+  sendJson,
+  urlFor,
+} from '../platform/http';
 import { createGraphiQLHandler } from './graphiql';
 import { defaultPlugins } from './plugins';
 
@@ -199,13 +206,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     sendJson(res, 404, { error: 'not found', routes: ['/', '/graphql', '/health', '/ready'] });
   }, logger);
 
-  let address;
-  try {
-    address = await listen(server, options.port, options.host);
-  } catch (error) {
-    await apollo.stop();
-    throw error;
-  }
+  const address = await listenOrStop(server, options.port, options.host, () => apollo.stop());
   const baseUrl = urlFor(address);
   logger.info({ url: `${baseUrl}/graphql`, subgraphs }, 'gateway listening');
 

@@ -270,6 +270,25 @@ export function listen(server: http.Server, port: number, host: string): Promise
   });
 }
 
+/**
+ * `listen`, but if binding fails (port taken, bad host) runs `stop` before rethrowing,
+ * so whatever was started for the server (Apollo, the gateway's schema polling) does
+ * not keep the process alive behind a server that never came up.
+ */
+export async function listenOrStop(
+  server: http.Server,
+  port: number,
+  host: string,
+  stop: () => Promise<void>,
+): Promise<AddressInfo> {
+  try {
+    return await listen(server, port, host);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 /** `http://host:port` for a bound address, usable by local clients (wildcard binds become localhost). */
 export function urlFor(address: AddressInfo, path = ''): string {
   let host = address.address;

@@ -59,6 +59,8 @@ export interface DataProduct<TStore extends ProductStore = ProductStore, TContex
   description: string;
   /** Owning team, for the catalog. */
   owner: string;
+  /** A named GraphQL operation showing the product off; GraphiQL opens with every product's example. */
+  exampleQuery: string;
   /** Added to SDP_SUBGRAPH_PORT_BASE to get this product's subgraph port. */
   portOffset: number;
   /** Path of the product's SDL (schema/<name>.graphql). */

@@ -53,7 +53,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   const supergraphSdl =
     options.supergraphSdl ?? readFileSync(repoPath('schema', 'supergraph.graphql'), 'utf8');
   const schemas = loadEventSchemas();
-  const log = createEventLog(config, logger.child({ component: 'event-log' }));
+  const log = createEventLog(config, logger);
   const running: RunningProduct[] = [];
   const stoppers: (() => Promise<void>)[] = [() => log.close()];
   const stopAll = async () => {
@@ -102,6 +102,11 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       port: config.port,
       host: config.host,
       logger: logger.child({ component: 'gateway' }),
+      graphiqlDefaultQuery: [
+        '# Shared Data Platform: every data product, one graph. Pick an operation and run it;',
+        '# the whole schema is in the Docs panel.',
+        ...running.map((r) => `\n# ${r.product.name}: ${r.product.description}\n${r.product.exampleQuery}`),
+      ].join('\n'),
     });
     stoppers.push(() => gateway.stop());
 

@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { close, createGraphQLHandler, createHttpServer, listen, sendJson, urlFor } from './http';
+import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
 export interface SubgraphServerOptions {
@@ -89,13 +89,7 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
     sendJson(res, 404, { error: 'not found', routes: ['/graphql', '/health'] });
   }, logger);
 
-  let address;
-  try {
-    address = await listen(server, options.port, options.host);
-  } catch (error) {
-    await apollo.stop();
-    throw error;
-  }
+  const address = await listenOrStop(server, options.port, options.host, () => apollo.stop());
   const url = urlFor(address, '/graphql');
   logger.info({ url, sdl: product.sdlPath }, 'subgraph listening');
 

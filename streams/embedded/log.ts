@@ -19,6 +19,7 @@ import type {
   OutgoingMessage,
   PartitionOffsets,
 } from '../port';
+import { deliverWithBackoff } from '../redelivery';
 
 export interface EmbeddedEventLogOptions {
   /** Partitions of every auto-created topic (Kafka's `num.partitions`); default 4. */
@@ -326,31 +327,17 @@ class EmbeddedConsumer implements LogConsumer {
   }
 
   /** Calls the handler until it resolves (true) or the consumer stops first (false). */
-  private async deliver(handler: BatchHandler, batch: Parameters<BatchHandler>[0]): Promise<boolean> {
-    const initial = this.tuning.initialBackoffMs ?? 100;
-    const max = this.tuning.maxBackoffMs ?? 5000;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await handler(batch);
-        return true;
-      } catch (err) {
-        const backoffMs = Math.min(max, initial * 2 ** Math.min(attempt, 20));
-        this.logger?.warn(
-          {
-            err,
-            topic: batch.topic,
-            partition: batch.partition,
-            firstOffset: batch.messages[0]?.offset,
-            count: batch.messages.length,
-            attempt: attempt + 1,
-            backoffMs,
-          },
-          'batch handler failed; redelivering the same batch after back-off',
-        );
-        if (this.abort.signal.aborted) return false;
-        await pause(backoffMs, this.abort.signal);
-        if (this.abort.signal.aborted) return false;
-      }
-    }
+  private deliver(handler: BatchHandler, batch: Parameters<BatchHandler>[0]): Promise<boolean> {
+    const signal = this.abort.signal;
+    return deliverWithBackoff(handler, batch, {
+      logger: this.logger,
+      initialBackoffMs: this.tuning.initialBackoffMs,
+      maxBackoffMs: this.tuning.maxBackoffMs,
+      wait: async (ms) => {
+        if (signal.aborted) return false;
+        await pause(ms, signal);
+        return !signal.aborted;
+      },
+    });
   }
 }

@@ -36,6 +36,7 @@ import type {
   PartitionOffsets,
   StartFrom,
 } from '../port';
+import { deliverWithBackoff } from '../redelivery';
 import { KAFKAJS_LOG_LEVEL, pinoLogCreator } from './pino-log-creator';
 
 export interface KafkaEventLogOptions {
@@ -342,42 +343,24 @@ class KafkaLogConsumer implements LogConsumer {
   }
 
   /** Calls the handler until it resolves (true) or the consumer stops / the batch goes stale (false). */
-  private async deliver(
-    handler: BatchHandler,
-    batch: MessageBatch,
-    payload: EachBatchPayload,
-  ): Promise<boolean> {
-    const initial = this.tuning.initialBackoffMs ?? 100;
-    const max = this.tuning.maxBackoffMs ?? 5000;
-    for (let attempt = 0; ; attempt++) {
-      const backoffMs = Math.min(max, initial * 2 ** Math.min(attempt, 20));
-      try {
-        await handler(batch);
-        return true;
-      } catch (err) {
-        this.logger.warn(
-          {
-            err,
-            topic: batch.topic,
-            partition: batch.partition,
-            firstOffset: batch.messages[0]?.offset,
-            count: batch.messages.length,
-            attempt: attempt + 1,
-            backoffMs,
-          },
-          'batch handler failed; redelivering the same batch after back-off',
-        );
-      }
+  private deliver(handler: BatchHandler, batch: MessageBatch, payload: EachBatchPayload): Promise<boolean> {
+    const gone = (): boolean => !payload.isRunning() || payload.isStale();
+    return deliverWithBackoff(handler, batch, {
+      logger: this.logger,
+      initialBackoffMs: this.tuning.initialBackoffMs,
+      maxBackoffMs: this.tuning.maxBackoffMs,
       // Sleeps in short steps so stop() is not held up by a long back-off, and
       // heartbeats so the member keeps its partitions through a long outage. A
       // heartbeat that reports a rebalance throws: kafkajs rejoins and refetches.
-      const until = Date.now() + backoffMs;
-      while (Date.now() < until) {
-        if (!payload.isRunning() || payload.isStale()) return false;
-        await sleep(Math.min(100, until - Date.now()));
-        await payload.heartbeat();
-      }
-      if (!payload.isRunning() || payload.isStale()) return false;
-    }
+      wait: async (ms) => {
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          if (gone()) return false;
+          await sleep(Math.min(100, until - Date.now()));
+          await payload.heartbeat();
+        }
+        return !gone();
+      },
+    });
   }
 }

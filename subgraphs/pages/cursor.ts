@@ -34,3 +34,34 @@ export function checkPageSize(first: number | null | undefined): number {
   }
   return n;
 }
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+}
+
+/**
+ * A Relay connection from a keyset read of `first + 1` rows: the extra row only
+ * tells whether another page follows, and is not returned.
+ */
+export function toConnection<T>(
+  rows: readonly T[],
+  first: number,
+  cursorOf: (row: T) => string,
+): Connection<T> {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: false,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

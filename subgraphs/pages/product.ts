@@ -28,6 +28,29 @@ const pages: DataProduct<PagesStore, PagesContext> = {
   description:
     'MediaWiki pages and their revision history: titles, redirects, moves, deletions, revision metadata.',
   owner: 'MediaWiki Platform',
+  exampleQuery: `query RecentPages {
+  pages(wikiId: "enwiki", first: 5) {
+    edges {
+      node {
+        pageId
+        title
+        isRedirect
+        latestRevision {
+          revId
+          timestamp
+          comment
+          editor {
+            name
+          }
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}`,
   portOffset: 0,
   sdlPath: repoPath('schema', 'pages.graphql'),
   openStore: openPagesStore,

@@ -6,7 +6,7 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-import { checkPageSize, decodeCursor, encodeCursor } from './cursor';
+import { checkPageSize, decodeCursor, encodeCursor, toConnection } from './cursor';
 import { primePages, type PagesContext } from './context';
 import type { PageRecord, RevisionRecord } from './model';
 
@@ -97,25 +97,18 @@ export const resolvers: GraphQLResolverMap<PagesContext> = {
     ) => {
       const first = checkPageSize(args.first);
       const afterPageId = decodeCursor('page', args.after);
-      // One row more than asked tells whether another page of results follows.
       const rows = await ctx.store.listPages({
         wikiId: args.wikiId,
         namespace: args.namespace ?? null,
         afterPageId,
         limit: first + 1,
       });
-      const nodes = rows.slice(0, first);
-      primePages(ctx, nodes);
-      const edges = nodes.map((node) => ({ cursor: encodeCursor('page', node.pageId), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: rows.length > first,
-          hasPreviousPage: false,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
-      };
+      const connection = toConnection(rows, first, (page) => encodeCursor('page', page.pageId));
+      primePages(
+        ctx,
+        connection.edges.map((e) => e.node),
+      );
+      return connection;
     },
     revision: (_: unknown, args: { wikiId: string; revId: string }, ctx: PagesContext) =>
       publicRevision(ctx, args.wikiId, parseId(args.revId, 'revId')),
@@ -150,18 +143,10 @@ export const resolvers: GraphQLResolverMap<PagesContext> = {
         beforeRevId,
         limit: first + 1,
       });
-      const nodes = rows.slice(0, first);
-      for (const r of nodes) ctx.revisionById.prime({ wikiId: r.wikiId, revId: r.revId }, r);
-      const edges = nodes.map((node) => ({ cursor: encodeCursor('rev', node.revId), node }));
-      return {
-        edges,
-        pageInfo: {
-          hasNextPage: rows.length > first,
-          hasPreviousPage: false,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges[edges.length - 1]?.cursor ?? null,
-        },
-      };
+      const connection = toConnection(rows, first, (revision) => encodeCursor('rev', revision.revId));
+      for (const { node } of connection.edges)
+        ctx.revisionById.prime({ wikiId: node.wikiId, revId: node.revId }, node);
+      return connection;
     },
   },
   Revision: {

@@ -12,6 +12,7 @@ import type { EventLog, LogMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
 import { PAGE_CHANGE_SCHEMA_TITLE, type PageChangeEvent } from '../../subgraphs/pages/events';
 import { testLogger } from '../harness/kafka';
+import { pollUntil } from '../harness/wait';
 
 const TOPIC = 'demo.mediawiki.page_change.v1';
 
@@ -26,8 +27,11 @@ async function readAll(log: EventLog, count: number): Promise<LogMessage[]> {
   await consumer.run(async (batch) => {
     messages.push(...batch.messages);
   });
-  const deadline = Date.now() + 10_000;
-  while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil(
+    () => messages.length,
+    (n) => n >= count,
+    { timeoutMs: 10_000, intervalMs: 20 },
+  );
   await consumer.stop();
   return messages;
 }
@@ -57,8 +61,11 @@ describe('startDemoFeeder', () => {
     expect(feeder.produced()).toBe(31);
     expect(await total(log)).toBe(31);
 
-    const deadline = Date.now() + 10_000;
-    while (feeder.produced() < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await pollUntil(
+      () => feeder.produced(),
+      (n) => n >= 51,
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
     await feeder.stop();
     const produced = feeder.produced();
     expect(produced).toBeGreaterThanOrEqual(51);

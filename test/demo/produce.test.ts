@@ -12,6 +12,7 @@ import { PageChangeGenerator } from '../../demo/page-change-generator';
 import type { EventLog, LogMessage } from '../../streams/port';
 import type { PageChangeEvent } from '../../subgraphs/pages/events';
 import { testKafkaBrokers, testKafkaLog, uniqueTopic } from '../harness/kafka';
+import { pollUntil } from '../harness/wait';
 
 const STREAM = 'mediawiki.page_change.v1';
 const EXAMPLE = readFileSync(
@@ -49,8 +50,11 @@ async function readBack(log: EventLog, topic: string, count: number): Promise<Lo
     messages.push(...batch.messages);
   });
   try {
-    const deadline = Date.now() + 30_000;
-    while (messages.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(
+      () => messages.length,
+      (n) => n >= count,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     // A little longer: more than `count` would mean rejected lines were published too.
     await new Promise((r) => setTimeout(r, 500));
   } finally {

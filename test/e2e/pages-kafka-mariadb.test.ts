@@ -10,6 +10,7 @@ import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { testKafkaConfig } from '../harness/kafka';
 import { createTestDatabase } from '../harness/mariadb';
+import { eventually } from '../harness/wait';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
 
 const brokers = process.env.SDP_TEST_KAFKA_BROKERS!.split(',');
@@ -51,19 +52,6 @@ async function gql<T = Record<string, unknown>>(query: string): Promise<T> {
   const body = (await res.json()) as { data: T; errors?: unknown[] };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
-}
-
-/** Polls until `check` passes: ingest is asynchronous, so each step waits for its effect. */
-async function eventually(check: () => Promise<void>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
 }
 
 const PAGE = `{ page(wikiId: "enwiki", pageId: "1001") { title namespace latestRevision { revId comment editor { name } } } }`;
@@ -191,7 +179,7 @@ test('a malformed event goes to the DLQ with its bytes and reason; the next vali
     },
   });
   try {
-    await eventually(async () => expect(dead).toHaveLength(2), 30000);
+    await eventually(async () => expect(dead).toHaveLength(2), { timeoutMs: 30_000 });
   } finally {
     await consumer.disconnect();
   }

@@ -5,6 +5,7 @@
 import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
+import { pollUntil } from '../harness/wait';
 
 let platform: Platform;
 
@@ -46,17 +47,8 @@ async function pages(): Promise<PagesResult['pages']['edges']> {
   return body.data.pages.edges;
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('the demo feeder fills the embedded platform and the data keeps changing', async () => {
-  const first = await eventually(pages, (edges) => edges.length > 0);
+  const first = await pollUntil(pages, (edges) => edges.length > 0, { intervalMs: 200 });
   expect(first.length).toBeGreaterThan(0);
   for (const { node } of first) {
     expect(node.title).not.toContain(' ');
@@ -64,7 +56,7 @@ test('the demo feeder fills the embedded platform and the data keeps changing', 
   }
   const maxRev = (edges: typeof first) => Math.max(...edges.map((e) => Number(e.node.latestRevision.revId)));
   const before = maxRev(first);
-  const later = await eventually(pages, (edges) => maxRev(edges) > before);
+  const later = await pollUntil(pages, (edges) => maxRev(edges) > before, { intervalMs: 200 });
   expect(maxRev(later)).toBeGreaterThan(before);
 
   const health = await fetch(`${platform.gatewayUrl}/health`);

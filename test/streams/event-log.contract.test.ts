@@ -8,6 +8,7 @@ import { createEventLog } from '../../streams';
 import { EmbeddedEventLog, murmur2, partitionForKey } from '../../streams/embedded/log';
 import type { BatchHandler, EventLog, LogConsumer, LogMessage, StartFrom } from '../../streams/port';
 import { testKafkaConfig, testKafkaLog, testLogger, uniqueTopic } from '../harness/kafka';
+import { waitFor } from '../harness/wait';
 
 const PARTITIONS = 4; // the mock cluster's default for auto-created topics
 
@@ -18,18 +19,6 @@ interface Payload {
 
 function value(m: LogMessage): Payload {
   return JSON.parse(m.value!.toString('utf8')) as Payload;
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 /** The mock cluster's consumer-group join takes ~3 s; nothing here should take longer than a few joins. */

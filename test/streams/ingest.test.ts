@@ -13,6 +13,7 @@ import type { EventLog, LogConsumer, LogMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
 import type { PageChangeEvent } from '../../subgraphs/pages/events';
 import { testKafkaLog, testLogger, uniqueTopic } from '../harness/kafka';
+import { waitFor } from '../harness/wait';
 
 jest.setTimeout(60_000);
 
@@ -59,18 +60,6 @@ const binding: StreamBinding<Sink, PageChangeEvent> = {
 
 function newSink(): Sink {
   return { applied: [], applyCalls: 0, failures: 0, gate: undefined };
-}
-
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 const schemas = loadEventSchemas();
