@@ -47,6 +47,17 @@ export function consumerGroup(config: SdpConfig, product: string, stream: string
   return `${config.consumerGroupPrefix}.${product}.${stream}`;
 }
 
+/** What GraphiQL opens with: each product's example operation under its description. */
+function graphiqlWelcome(products: DataProduct[]): string {
+  const comment = (text: string) => text.replace(/(.{1,76})(\s+|$)/g, '# $1\n');
+  return [
+    comment(
+      'Shared Data Platform: one graph over every data product. Pick an operation and press run; the schema is in the Docs panel.',
+    ),
+    ...products.map((p) => `${comment(`${p.name}: ${p.description}`)}${p.exampleQuery}\n`),
+  ].join('\n');
+}
+
 export async function startPlatform(options: StartOptions): Promise<Platform> {
   const { config, logger } = options;
   const products = options.products ?? loadProducts();
@@ -102,11 +113,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       port: config.port,
       host: config.host,
       logger: logger.child({ component: 'gateway' }),
-      graphiqlDefaultQuery: [
-        '# Shared Data Platform: every data product, one graph. Pick an operation and run it;',
-        '# the whole schema is in the Docs panel.',
-        ...running.map((r) => `\n# ${r.product.name}: ${r.product.description}\n${r.product.exampleQuery}`),
-      ].join('\n'),
+      graphiqlDefaultQuery: graphiqlWelcome(running.map((r) => r.product)),
     });
     stoppers.push(() => gateway.stop());
 

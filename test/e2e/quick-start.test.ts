@@ -63,4 +63,8 @@ test('the demo feeder fills the embedded platform and the data keeps changing', 
   expect(health.status).toBe(200);
   const ready = await fetch(`${platform.gatewayUrl}/ready`);
   expect(ready.status).toBe(200);
+
+  // GraphiQL opens on every product's own example operation.
+  const graphiql = await (await fetch(`${platform.gatewayUrl}/`)).text();
+  expect(graphiql).toContain('query RecentPages');
 });
