@@ -43,6 +43,13 @@ export interface StreamBinding<TStore, TEvent = unknown> {
    * `schema/events/` holds; anything else is dead-lettered.
    */
   schemaTitle: string;
+  /**
+   * Domain checks the JSON schema cannot express (e.g. a title longer than the
+   * store can hold). A reason dead-letters the event like a schema violation;
+   * without this, an event the store must refuse would fail its batch forever
+   * and stall the partition behind it.
+   */
+  invalidReason?(event: TEvent): string | null;
   /** Kafka message key, as Wikimedia keys the stream (page_change: `{wiki_id, page_id}`). */
   key(event: TEvent): Record<string, unknown>;
   /**

@@ -1,7 +1,8 @@
 /**
  * Stream ingest: one consumer group reading one binding's topic into its product's store.
  *
- * Per batch: every message is parsed and validated; the bad ones are parked in the
+ * Per batch: every message is parsed and validated (JSON schema, then the
+ * binding's domain checks); the bad ones are parked in the
  * topic's dead-letter topic with their original bytes and the reason, the good ones
  * are applied in log order. The handler resolves only when both writes succeeded,
  * so the batch's offsets are committed only then. Anything failing before that
@@ -64,7 +65,11 @@ export const DLQ_HEADERS = {
 
 type Checked<TEvent> = { valid: ValidEvent<TEvent> } | { invalid: LogMessage; reason: string };
 
-function check<TEvent>(message: LogMessage, schemas: EventSchemas, title: string): Checked<TEvent> {
+function check<TStore, TEvent>(
+  message: LogMessage,
+  schemas: EventSchemas,
+  binding: StreamBinding<TStore, TEvent>,
+): Checked<TEvent> {
   if (message.value === null) return { invalid: message, reason: 'message has no value (tombstone)' };
   let event: unknown;
   try {
@@ -72,8 +77,10 @@ function check<TEvent>(message: LogMessage, schemas: EventSchemas, title: string
   } catch (err) {
     return { invalid: message, reason: `value is not JSON: ${(err as Error).message}` };
   }
-  const result = schemas.validate(event, title);
+  const result = schemas.validate(event, binding.schemaTitle);
   if (!result.ok) return { invalid: message, reason: result.reason };
+  const reason = binding.invalidReason?.(event as TEvent);
+  if (reason) return { invalid: message, reason };
   return {
     valid: {
       event: event as TEvent,
@@ -118,7 +125,7 @@ export async function startIngest<TStore, TEvent>(
     const dead: OutgoingMessage[] = [];
     const at = new Date().toISOString();
     for (const message of batch.messages) {
-      const checked = check<TEvent>(message, schemas, binding.schemaTitle);
+      const checked = check(message, schemas, binding);
       if ('valid' in checked) {
         valid.push(checked.valid);
         continue;

@@ -65,6 +65,40 @@ export interface PageChangeEvent {
   prior_state?: { page?: Partial<PageEntity>; revision?: Partial<RevisionEntity> };
 }
 
+/**
+ * What the stores can hold (MariaDB column sizes; MediaWiki's own limits are the
+ * same or smaller). An event beyond them is dead-lettered instead of failing its
+ * batch forever.
+ */
+export const LIMITS = {
+  wikiIdChars: 64,
+  titleChars: 255,
+  userNameChars: 255,
+  sha1Chars: 64,
+  commentBytes: 65535,
+} as const;
+
+/** Why an otherwise schema-valid event cannot be stored, or null when it can. */
+export function pageChangeInvalidReason(event: PageChangeEvent): string | null {
+  const tooLong = (what: string, value: string | undefined, max: number) =>
+    value !== undefined && [...value].length > max ? `${what} is longer than ${max} characters` : null;
+  const rev = event.revision;
+  return (
+    tooLong('wiki_id', event.wiki_id, LIMITS.wikiIdChars) ??
+    tooLong('/page/page_title', event.page.page_title, LIMITS.titleChars) ??
+    tooLong(
+      '/page/redirect_page_link/page_title',
+      event.page.redirect_page_link?.page_title,
+      LIMITS.titleChars,
+    ) ??
+    tooLong('/revision/editor/user_text', rev.editor?.user_text, LIMITS.userNameChars) ??
+    tooLong('/revision/rev_sha1', rev.rev_sha1, LIMITS.sha1Chars) ??
+    (rev.comment !== undefined && Buffer.byteLength(rev.comment) > LIMITS.commentBytes
+      ? `/revision/comment is longer than ${LIMITS.commentBytes} bytes`
+      : null)
+  );
+}
+
 /** Wikimedia's Kafka message key for page_change: `{wiki_id, page_id}`. */
 export function pageChangeKey(event: PageChangeEvent): { wiki_id: string; page_id: number } {
   return { wiki_id: event.wiki_id, page_id: event.page.page_id };

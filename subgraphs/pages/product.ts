@@ -8,6 +8,7 @@ import { createPagesContext, type PagesContext } from './context';
 import {
   PAGE_CHANGE_SCHEMA_TITLE,
   PAGE_CHANGE_STREAM,
+  pageChangeInvalidReason,
   pageChangeKey,
   toPageChange,
   type PageChangeEvent,
@@ -19,6 +20,7 @@ import type { PagesStore } from './store/port';
 export const pageChangeBinding: StreamBinding<PagesStore, PageChangeEvent> = {
   stream: PAGE_CHANGE_STREAM,
   schemaTitle: PAGE_CHANGE_SCHEMA_TITLE,
+  invalidReason: pageChangeInvalidReason,
   key: pageChangeKey,
   apply: (store, events) => store.applyChanges(events.map((e) => toPageChange(e.event))),
 };
