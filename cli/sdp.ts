@@ -53,8 +53,29 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sdp: configuration error: ${err.message}\n`);
       return 2;
     }
-    throw err;
+    process.stderr.write(`sdp: ${describeError(err)}\n`);
+    return 1;
   }
+}
+
+/**
+ * One readable paragraph for a failure: the message and its chain of causes.
+ * Operators need what failed and why (a server unreachable, a bad migration);
+ * the stack only with SDP_LOG_LEVEL=debug or trace.
+ */
+export function describeError(err: unknown, env = process.env): string {
+  const lines: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    lines.push(depth === 0 ? messageOf(e) : `  caused by: ${messageOf(e)}`);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  if (/^(debug|trace)$/.test(env.SDP_LOG_LEVEL ?? '') && err instanceof Error && err.stack)
+    lines.push(err.stack);
+  return lines.join('\n');
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message || e.name : String(e);
 }
 
 if (require.main === module) {
@@ -63,7 +84,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`sdp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.stderr.write(`sdp: ${describeError(err)}\n`);
       process.exitCode = 1;
     },
   );

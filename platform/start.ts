@@ -88,17 +88,20 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       stoppers.push(() => subgraph.stop());
       const ingests: IngestHandle[] = [];
       for (const binding of product.streams) {
+        const topic = topicFor(config, binding.stream);
         const ingest = await startIngest({
           log,
           schemas,
           binding,
           store,
           groupId: consumerGroup(config, product.name, binding.stream),
-          topic: topicFor(config, binding.stream),
+          topic,
           logger: plog.child({ stream: binding.stream }),
           // An embedded store starts empty: committed offsets would skip the
           // events whose state died with the previous process.
           startFrom: store.durable ? 'earliest' : { offsets: {} },
+        }).catch((err: unknown) => {
+          throw new Error(`${product.name}: cannot consume ${topic} from ${log.description}`, { cause: err });
         });
         stoppers.push(() => ingest.stop());
         ingests.push(ingest);
