@@ -41,7 +41,7 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** How long `/ready` waits for each subgraph; default 2 s. */
   readinessTimeoutMs?: number;
-  /** The query GraphiQL opens with; default: an example `pages` query. */
+  /** The query GraphiQL opens with; default: the graph's entry points (works on any supergraph). */
   graphiqlDefaultQuery?: string;
 }
 
