@@ -23,7 +23,12 @@
  * events; only `dt` and friends follow the optional wall clock.
  */
 import { createHash } from 'node:crypto';
-import { PAGE_CHANGE_STREAM, type PageChangeEvent, type UserEntity } from '../subgraphs/pages/events';
+import {
+  CHANGELOG_KIND,
+  PAGE_CHANGE_STREAM,
+  type PageChangeEvent,
+  type UserEntity,
+} from '../subgraphs/pages/events';
 import type { PageChangeKind } from '../subgraphs/pages/model';
 
 export const PAGE_CHANGE_SCHEMA_URI = '/mediawiki/page/change/1.2.0';
@@ -57,15 +62,6 @@ const KIND_WEIGHTS: readonly (readonly [PageChangeKind, number])[] = [
   ['undelete', 3],
   ['visibility_change', 5],
 ];
-
-const CHANGELOG_KIND: Record<PageChangeKind, PageChangeEvent['changelog_kind']> = {
-  create: 'insert',
-  undelete: 'insert',
-  edit: 'update',
-  move: 'update',
-  visibility_change: 'update',
-  delete: 'delete',
-};
 
 /**
  * Revisions kept per page for visibility changes. The demo feeder runs for days,

@@ -99,6 +99,16 @@ export function pageChangeInvalidReason(event: PageChangeEvent): string | null {
   );
 }
 
+/** The changelog action each page change kind maps to, as MediaWiki's EventBus sets it. */
+export const CHANGELOG_KIND: Record<PageChangeKind, PageChangeEvent['changelog_kind']> = {
+  create: 'insert',
+  undelete: 'insert',
+  edit: 'update',
+  move: 'update',
+  visibility_change: 'update',
+  delete: 'delete',
+};
+
 /** Wikimedia's Kafka message key for page_change: `{wiki_id, page_id}`. */
 export function pageChangeKey(event: PageChangeEvent): { wiki_id: string; page_id: number } {
   return { wiki_id: event.wiki_id, page_id: event.page.page_id };
