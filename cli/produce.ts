@@ -18,29 +18,9 @@ import pino from 'pino';
 import { ConfigError, loadConfig, topicFor } from '../config/env';
 import { createEventLog } from '../streams';
 import type { OutgoingMessage } from '../streams/port';
+import { streamBindings } from '../platform/products';
+import { admit, toMessage } from '../streams/check';
 import { loadEventSchemas } from '../streams/schemas';
-import {
-  PAGE_CHANGE_SCHEMA_TITLE,
-  PAGE_CHANGE_STREAM,
-  pageChangeKey,
-  type PageChangeEvent,
-} from '../subgraphs/pages/events';
-
-interface ProducibleStream {
-  /** Title every event's `$schema` must be a version of. */
-  schemaTitle: string;
-  /** Kafka message key, as Wikimedia keys the stream; only called on a valid event. */
-  key(event: unknown): Record<string, unknown>;
-}
-
-/** Streams this command can publish to. */
-export const PRODUCIBLE_STREAMS: Readonly<Record<string, ProducibleStream>> = {
-  [PAGE_CHANGE_STREAM]: {
-    schemaTitle: PAGE_CHANGE_SCHEMA_TITLE,
-    key: (event) => pageChangeKey(event as PageChangeEvent),
-  },
-};
-
 /** Messages per produce request: large enough for throughput, small enough to stay under broker limits. */
 export const PRODUCE_BATCH_SIZE = 500;
 
@@ -50,13 +30,15 @@ export interface ProduceIo {
   stderr: Writable;
 }
 
-const USAGE = [
-  'usage: sdp produce <stream> <file.ndjson|->',
-  '',
-  'Validates each line (one JSON event) against the schema its $schema names and',
-  'publishes the valid ones to the stream\'s topic on SDP_KAFKA_BROKERS. "-" reads stdin.',
-  `Streams: ${Object.keys(PRODUCIBLE_STREAMS).join(', ')}`,
-].join('\n');
+function usage(streams: string[]): string {
+  return [
+    'usage: sdp produce <stream> <file.ndjson|->',
+    '',
+    'Validates each line (one JSON event) against the schema its $schema names and',
+    'publishes the valid ones to the stream\'s topic on SDP_KAFKA_BROKERS. "-" reads stdin.',
+    `Streams: ${streams.join(', ')}`,
+  ].join('\n');
+}
 
 export async function produceCommand(
   argv: string[],
@@ -66,20 +48,21 @@ export async function produceCommand(
   const out = (text: string) => io.stdout.write(text + '\n');
   const err = (text: string) => io.stderr.write(text + '\n');
 
+  // The streams the products consume, each with its schema title, key and domain checks.
+  const bindings = streamBindings();
+  const known = [...bindings.keys()];
   if (argv.includes('-h') || argv.includes('--help')) {
-    out(USAGE);
+    out(usage(known));
     return 0;
   }
   if (argv.length !== 2) {
-    err(USAGE);
+    err(usage(known));
     return 2;
   }
   const [stream, file] = argv as [string, string];
-  const spec = PRODUCIBLE_STREAMS[stream];
-  if (!spec) {
-    err(
-      `sdp produce: unknown stream "${stream}"; known streams: ${Object.keys(PRODUCIBLE_STREAMS).join(', ')}`,
-    );
+  const binding = bindings.get(stream);
+  if (!binding) {
+    err(`sdp produce: unknown stream "${stream}"; known streams: ${known.join(', ')}`);
     return 2;
   }
 
@@ -133,21 +116,14 @@ export async function produceCommand(
         lineNo++;
         const line = raw.trim();
         if (line === '') continue;
-        let event: unknown;
-        try {
-          event = JSON.parse(line);
-        } catch (e) {
+        const admitted = admit(line, schemas, binding);
+        if ('reason' in admitted) {
           rejected++;
-          err(`line ${lineNo}: not JSON: ${(e as Error).message}`);
+          err(`line ${lineNo}: ${admitted.reason}`);
           continue;
         }
-        const result = schemas.validate(event, spec.schemaTitle);
-        if (!result.ok) {
-          rejected++;
-          err(`line ${lineNo}: ${result.reason}`);
-          continue;
-        }
-        batch.push({ key: JSON.stringify(spec.key(event)), value: line });
+        // The line as given, not re-serialised: what was validated is what is published.
+        batch.push(toMessage(binding, admitted.event, line));
         if (batch.length >= PRODUCE_BATCH_SIZE) await flush();
       }
       await flush();

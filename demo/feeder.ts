@@ -5,9 +5,10 @@
  *  2. an initial burst of generated events, so the first query already has data,
  *  3. then `rate` generated events per second until stopped.
  *
- * Generated events are stamped with the wall clock. Each event is validated
- * against its schema before it is produced: a generator bug is logged and the
- * event dropped, never fed to the products (which would dead-letter it).
+ * Generated events are stamped with the wall clock. Each event passes the same
+ * admission check as the consumers' (streams/check.ts) before it is produced: a
+ * generator bug is logged and the event dropped, never fed to the products
+ * (which would dead-letter it).
  *
  * The generator's seed is fixed, so a restarted feeder replays the same history
  * (same page and revision ids, same content) with newer timestamps. Against a
@@ -18,12 +19,9 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { topicFor, type SdpConfig } from '../config/env';
 import { repoPath } from '../platform/paths';
-import {
-  PAGE_CHANGE_SCHEMA_TITLE,
-  PAGE_CHANGE_STREAM,
-  pageChangeKey,
-  type PageChangeEvent,
-} from '../subgraphs/pages/events';
+import { PAGE_CHANGE_STREAM, type PageChangeEvent } from '../subgraphs/pages/events';
+import { pageChangeBinding } from '../subgraphs/pages/product';
+import { rejectReason, toMessage } from '../streams/check';
 import type { EventLog, LogProducer, OutgoingMessage } from '../streams/port';
 import { loadEventSchemas, type EventSchemas } from '../streams/schemas';
 import { PageChangeGenerator } from './page-change-generator';
@@ -90,17 +88,14 @@ export async function startDemoFeeder(options: DemoFeederOptions): Promise<DemoF
   const toMessages = (events: unknown[]): OutgoingMessage[] => {
     const messages: OutgoingMessage[] = [];
     for (const event of events) {
-      const result = schemas.validate(event, PAGE_CHANGE_SCHEMA_TITLE);
-      if (!result.ok) {
+      const reason = rejectReason(event, schemas, pageChangeBinding);
+      if (reason !== null) {
         rejected++;
-        logger.error({ reason: result.reason, event }, 'demo event fails its schema; not produced');
+        logger.error({ reason, event }, 'demo event would be dead-lettered; not produced');
         continue;
       }
       // Wikimedia's key for this stream, so one page's events share a partition and stay ordered.
-      messages.push({
-        key: JSON.stringify(pageChangeKey(event as PageChangeEvent)),
-        value: JSON.stringify(event),
-      });
+      messages.push(toMessage(pageChangeBinding, event as PageChangeEvent));
     }
     return messages;
   };

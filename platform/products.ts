@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataProduct } from './product';
+import type { DataProduct, StreamBinding } from './product';
 
 function isProduct(value: unknown): value is DataProduct {
   const p = value as Partial<DataProduct> | undefined;
@@ -39,4 +39,21 @@ export function loadProducts(dir = join(__dirname, '..', 'subgraphs')): DataProd
     ports.set(p.portOffset, p.name);
   }
   return products;
+}
+
+/**
+ * Every stream some product consumes, with a binding that says how its events are
+ * validated and keyed. Two products may consume one stream (their bindings then
+ * share the schema title and the key, which are the stream's, not the product's);
+ * the first in name order stands for it.
+ */
+export function streamBindings(
+  products: DataProduct[] = loadProducts(),
+): Map<string, StreamBinding<unknown>> {
+  const bindings = new Map<string, StreamBinding<unknown>>();
+  for (const product of products) {
+    for (const binding of product.streams)
+      if (!bindings.has(binding.stream)) bindings.set(binding.stream, binding);
+  }
+  return bindings;
 }

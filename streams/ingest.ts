@@ -21,6 +21,7 @@ import type {
   OutgoingMessage,
   StartFrom,
 } from './port';
+import { admit } from './check';
 import type { EventSchemas } from './schemas';
 
 export interface IngestOptions<TStore, TEvent> {
@@ -70,20 +71,11 @@ function check<TStore, TEvent>(
   schemas: EventSchemas,
   binding: StreamBinding<TStore, TEvent>,
 ): Checked<TEvent> {
-  if (message.value === null) return { invalid: message, reason: 'message has no value (tombstone)' };
-  let event: unknown;
-  try {
-    event = JSON.parse(message.value.toString('utf8'));
-  } catch (err) {
-    return { invalid: message, reason: `value is not JSON: ${(err as Error).message}` };
-  }
-  const result = schemas.validate(event, binding.schemaTitle);
-  if (!result.ok) return { invalid: message, reason: result.reason };
-  const reason = binding.invalidReason?.(event as TEvent);
-  if (reason) return { invalid: message, reason };
+  const admitted = admit(message.value, schemas, binding);
+  if ('reason' in admitted) return { invalid: message, reason: admitted.reason };
   return {
     valid: {
-      event: event as TEvent,
+      event: admitted.event,
       topic: message.topic,
       partition: message.partition,
       offset: message.offset,

@@ -111,7 +111,7 @@ describe('sdp produce', () => {
 
     expect(code).toBe(1);
     const stderr = out.stderr();
-    expect(stderr).toMatch(/^line 2: not JSON/m);
+    expect(stderr).toMatch(/^line 2: value is not JSON/m);
     expect(stderr).toMatch(/^line 3: .*page_change_kind.*"create"/m);
     expect(stderr).toMatch(/^line 5: .*additional.*page_len/m);
     expect(stderr).toMatch(/^line 7: unknown \$schema "\/mediawiki\/page\/change\/9\.9\.9"/m);
