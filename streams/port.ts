@@ -66,9 +66,12 @@ export interface ConsumerOptions {
   groupId: string;
   topics: string[];
   startFrom?: StartFrom;
-  /** Upper bound on messages per handler call (the adapters may deliver fewer). */
+  /** Upper bound on messages per handler call (the adapters may deliver fewer); default DEFAULT_MAX_BATCH_SIZE. */
   maxBatchSize?: number;
 }
+
+/** Messages per handler call when the consumer does not say: one store write per few hundred events. */
+export const DEFAULT_MAX_BATCH_SIZE = 500;
 
 export type BatchHandler = (batch: MessageBatch) => Promise<void>;
 

@@ -9,15 +9,16 @@
  *  - no retention: the earliest offset of every partition is always "0".
  */
 import type { Logger } from 'pino';
-import type {
-  BatchHandler,
-  ConsumerOptions,
-  EventLog,
-  LogConsumer,
-  LogMessage,
-  LogProducer,
-  OutgoingMessage,
-  PartitionOffsets,
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  type BatchHandler,
+  type ConsumerOptions,
+  type EventLog,
+  type LogConsumer,
+  type LogMessage,
+  type LogProducer,
+  type OutgoingMessage,
+  type PartitionOffsets,
 } from '../port';
 import { deliverWithBackoff } from '../redelivery';
 
@@ -29,8 +30,6 @@ export interface EmbeddedEventLogOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
 }
-
-const DEFAULT_MAX_BATCH = 500;
 
 /**
  * Kafka's murmur2 (org.apache.kafka.common.utils.Utils#murmur2), 32-bit signed.
@@ -294,7 +293,7 @@ class EmbeddedConsumer implements LogConsumer {
 
   private async consume(handler: BatchHandler): Promise<void> {
     const signal = this.abort.signal;
-    const maxBatch = Math.max(1, this.options.maxBatchSize ?? DEFAULT_MAX_BATCH);
+    const maxBatch = Math.max(1, this.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
     while (!signal.aborted) {
       // Read before scanning, so a produce during a handler call is not slept through.
       const seen = this.log.produceCount;

@@ -23,18 +23,19 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
-import type {
-  BatchHandler,
-  ConsumerOptions,
-  EventLog,
-  Headers,
-  LogConsumer,
-  LogMessage,
-  LogProducer,
-  MessageBatch,
-  OutgoingMessage,
-  PartitionOffsets,
-  StartFrom,
+import {
+  DEFAULT_MAX_BATCH_SIZE,
+  type BatchHandler,
+  type ConsumerOptions,
+  type EventLog,
+  type Headers,
+  type LogConsumer,
+  type LogMessage,
+  type LogProducer,
+  type MessageBatch,
+  type OutgoingMessage,
+  type PartitionOffsets,
+  type StartFrom,
 } from '../port';
 import { deliverWithBackoff } from '../redelivery';
 import { KAFKAJS_LOG_LEVEL, pinoLogCreator } from './pino-log-creator';
@@ -55,7 +56,6 @@ export interface KafkaEventLogOptions {
 /** Fetch tuning measured against the mock cluster (TEST-INFRA.md): the defaults were ~14× slower. */
 const MAX_BYTES_PER_PARTITION = 10 * 1024 * 1024;
 const MAX_WAIT_TIME_MS = 100;
-const DEFAULT_MAX_BATCH = 500;
 
 /**
  * Client-level retry for every request. About a minute of attempts in total, so a
@@ -321,7 +321,7 @@ class KafkaLogConsumer implements LogConsumer {
   private async eachBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale } = payload;
     const { topic, partition } = batch;
-    const maxBatch = Math.max(1, this.options.maxBatchSize ?? DEFAULT_MAX_BATCH);
+    const maxBatch = Math.max(1, this.options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE);
     for (let i = 0; i < batch.messages.length; i += maxBatch) {
       if (!isRunning() || isStale()) return;
       const slice = batch.messages.slice(i, i + maxBatch);

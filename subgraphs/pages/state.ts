@@ -85,3 +85,12 @@ export function mergeRevision(
     visibilityDtUs: flags.visibilityDtUs,
   };
 }
+
+/**
+ * Which of two live pages holds a title they both claim. Real history never has
+ * two; out-of-order delivery can, briefly (a move away not yet applied). The
+ * newer state wins, then, arbitrarily but the same in every store, the higher id.
+ */
+export function holdsTitleOver(a: PageRecord, b: PageRecord): boolean {
+  return (compareVersions(a.version, b.version) || a.pageId - b.pageId) > 0;
+}

@@ -5,20 +5,8 @@
  * need consistent with the rows.
  */
 import type { PageChange, PageRecord, RevisionRecord } from '../model';
-import { compareVersions, mergePage, mergeRevision } from '../state';
-import type { PagesStore } from './port';
-
-/** Index of the first element of ascending `ids` greater than `id`. */
-function upperBound(ids: readonly number[], id: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+import { holdsTitleOver, mergePage, mergeRevision } from '../state';
+import { checkListLimit, type PagesStore } from './port';
 
 /** Index of the first element of ascending `ids` not less than `id`. */
 function lowerBound(ids: readonly number[], id: number): number {
@@ -53,16 +41,6 @@ function copyPage(p: PageRecord): PageRecord {
 
 function copyRevision(r: RevisionRecord): RevisionRecord {
   return { ...r };
-}
-
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 0)
-    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-}
-
-/** Two live rows with one title: the newer version wins, then (never in real history) the higher page id, as in mariadb.ts. */
-function newerPage(a: PageRecord, b: PageRecord): boolean {
-  return (compareVersions(a.version, b.version) || a.pageId - b.pageId) > 0;
 }
 
 class Wiki {
@@ -163,7 +141,7 @@ export function createEmbeddedPagesStore(): PagesStore {
         let best: PageRecord | undefined;
         for (const id of w?.pageIdsByTitle.get(titleKey(k.namespace, k.title)) ?? []) {
           const p = w!.pages.get(id)!;
-          if (!p.isDeleted && (!best || newerPage(p, best))) best = p;
+          if (!p.isDeleted && (!best || holdsTitleOver(p, best))) best = p;
         }
         return best ? copyPage(best) : null;
       });
@@ -177,12 +155,16 @@ export function createEmbeddedPagesStore(): PagesStore {
     },
 
     async listPages(query) {
-      checkLimit(query.limit);
+      checkListLimit(query.limit);
       const w = wikis.get(query.wikiId);
       const ids = query.namespace != null ? w?.pageIdsByNamespace.get(query.namespace) : w?.pageIds;
       const out: PageRecord[] = [];
       if (!w || !ids) return out;
-      for (let i = query.afterPageId != null ? upperBound(ids, query.afterPageId) : 0; i < ids.length; i++) {
+      for (
+        let i = query.afterPageId != null ? lowerBound(ids, query.afterPageId + 1) : 0;
+        i < ids.length;
+        i++
+      ) {
         if (out.length >= query.limit) break;
         const p = w.pages.get(ids[i]!)!;
         if (!p.isDeleted) out.push(copyPage(p));
@@ -191,7 +173,7 @@ export function createEmbeddedPagesStore(): PagesStore {
     },
 
     async listRevisions(query) {
-      checkLimit(query.limit);
+      checkListLimit(query.limit);
       const w = wikis.get(query.wikiId);
       const ids = w?.revIdsByPage.get(query.pageId);
       const out: RevisionRecord[] = [];

@@ -15,9 +15,9 @@ import type {
   RevisionKey,
   RevisionRecord,
 } from '../model';
-import { compareVersions } from '../state';
+import { holdsTitleOver } from '../state';
 import { PAGES_MIGRATIONS, PAGES_PRODUCT } from './migrations';
-import type { PagesStore } from './port';
+import { checkListLimit, type PagesStore } from './port';
 
 /** Rows per INSERT: ~150 kB of SQL, far below max_allowed_packet, few round trips. */
 export const UPSERT_CHUNK_ROWS = 1000;
@@ -183,11 +183,6 @@ function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
-function checkLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 0)
-    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
-}
-
 /** Per-wiki, per-id lookup for positional answers. */
 class KeyIndex<V> {
   private readonly byWiki = new Map<string, Map<number | string, V>>();
@@ -257,6 +252,26 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
     return rows;
   }
 
+  /** Rows by (wiki, id) in one round trip, answered positionally (null when absent). */
+  async function byIds<K extends { wikiId: string }, T>(
+    keys: readonly K[],
+    table: string,
+    columns: string,
+    idColumn: string,
+    idOf: (k: K) => number,
+    toRecord: (r: RowDataPacket) => T,
+  ): Promise<(T | null)[]> {
+    if (keys.length === 0) return [];
+    const where = byWiki(keys, (k) => [k.wikiId], idOf, ['wiki_id'], idColumn);
+    const rows = await select(`SELECT ${columns} FROM ${table} WHERE ${where.sql}`, where.params);
+    const found = new KeyIndex<RowDataPacket>();
+    for (const r of rows) found.set(r.wiki_id, Number(r[idColumn]), r);
+    return keys.map((k) => {
+      const r = found.get(k.wikiId, idOf(k));
+      return r ? toRecord(r) : null;
+    });
+  }
+
   return {
     description: describeMariaDbPool(pool),
     durable: true,
@@ -287,23 +302,8 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
       );
     },
 
-    async pagesById(keys: readonly PageKey[]) {
-      if (keys.length === 0) return [];
-      const where = byWiki(
-        keys,
-        (k) => [k.wikiId],
-        (k) => k.pageId,
-        ['wiki_id'],
-        'page_id',
-      );
-      const rows = await select(`SELECT ${PAGE_COLUMNS} FROM pages_page WHERE ${where.sql}`, where.params);
-      const found = new KeyIndex<RowDataPacket>();
-      for (const r of rows) found.set(r.wiki_id, Number(r.page_id), r);
-      return keys.map((k) => {
-        const r = found.get(k.wikiId, k.pageId);
-        return r ? toPage(r) : null;
-      });
-    },
+    pagesById: (keys: readonly PageKey[]) =>
+      byIds(keys, 'pages_page', PAGE_COLUMNS, 'page_id', (k) => k.pageId, toPage),
 
     async pagesByTitle(keys: readonly PageTitleKey[]) {
       if (keys.length === 0) return [];
@@ -323,7 +323,7 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
         const page = toPage(r);
         const id = titleId(page.namespace, page.title);
         const current = best.get(page.wikiId, id);
-        if (!current || newerPage(page, current)) best.set(page.wikiId, id, page);
+        if (!current || holdsTitleOver(page, current)) best.set(page.wikiId, id, page);
       }
       return keys.map((k) => {
         const p = best.get(k.wikiId, titleId(k.namespace, k.title));
@@ -331,29 +331,11 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
       });
     },
 
-    async revisionsById(keys: readonly RevisionKey[]) {
-      if (keys.length === 0) return [];
-      const where = byWiki(
-        keys,
-        (k) => [k.wikiId],
-        (k) => k.revId,
-        ['wiki_id'],
-        'rev_id',
-      );
-      const rows = await select(
-        `SELECT ${REVISION_COLUMNS} FROM pages_revision WHERE ${where.sql}`,
-        where.params,
-      );
-      const found = new KeyIndex<RowDataPacket>();
-      for (const r of rows) found.set(r.wiki_id, Number(r.rev_id), r);
-      return keys.map((k) => {
-        const r = found.get(k.wikiId, k.revId);
-        return r ? toRevision(r) : null;
-      });
-    },
+    revisionsById: (keys: readonly RevisionKey[]) =>
+      byIds(keys, 'pages_revision', REVISION_COLUMNS, 'rev_id', (k) => k.revId, toRevision),
 
     async listPages(query: ListPagesQuery) {
-      checkLimit(query.limit);
+      checkListLimit(query.limit);
       if (query.limit === 0) return [];
       const where = ['wiki_id = ?', 'is_deleted = 0'];
       const params: unknown[] = [query.wikiId];
@@ -374,7 +356,7 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
     },
 
     async listRevisions(query: ListRevisionsQuery) {
-      checkLimit(query.limit);
+      checkListLimit(query.limit);
       if (query.limit === 0) return [];
       const params: unknown[] = [query.wikiId, query.pageId];
       let before = '';
@@ -397,9 +379,4 @@ export async function openMariaDbPagesStore(target: string | Pool, logger?: Logg
       if (ownsPool) await pool.end();
     },
   };
-}
-
-/** Two live rows with one title: the newer version wins, then (never in real history) the higher page id, as in embedded.ts. */
-function newerPage(a: PageRecord, b: PageRecord): boolean {
-  return (compareVersions(a.version, b.version) || a.pageId - b.pageId) > 0;
 }

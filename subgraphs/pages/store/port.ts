@@ -57,3 +57,10 @@ export interface PagesStore {
 
   close(): Promise<void>;
 }
+
+/** The `limit` of a list query, checked the same way by every adapter. */
+export function checkListLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+  }
+}
