@@ -36,6 +36,9 @@ export interface SdpConfig {
   logLevel: string;
 }
 
+/** Where subgraph ports start unless SDP_SUBGRAPH_PORT_BASE says otherwise; also the composed routing URLs'. */
+export const DEFAULT_SUBGRAPH_PORT_BASE = 4001;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -105,7 +108,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
   return {
     port: int(env, 'SDP_PORT', 4000, 0),
     host: env.SDP_HOST || '127.0.0.1',
-    subgraphPortBase: int(env, 'SDP_SUBGRAPH_PORT_BASE', 4001, 0),
+    subgraphPortBase: int(env, 'SDP_SUBGRAPH_PORT_BASE', DEFAULT_SUBGRAPH_PORT_BASE, 0),
     mariadbUrl: mariadbUrl(env),
     kafkaBrokers,
     topicPrefix: env.SDP_TOPIC_PREFIX ?? '',

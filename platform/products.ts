@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_SUBGRAPH_PORT_BASE } from '../config/env';
 import type { DataProduct, StreamBinding } from './product';
 
 function isProduct(value: unknown): value is DataProduct {
@@ -56,4 +57,20 @@ export function streamBindings(
       if (!bindings.has(binding.stream)) bindings.set(binding.stream, binding);
   }
   return bindings;
+}
+
+/** A product's subgraph port: the configured base plus its offset; base 0 asks for an ephemeral port (tests). */
+export function subgraphPort(product: Pick<DataProduct, 'portOffset'>, base: number): number {
+  return base === 0 ? 0 : base + product.portOffset;
+}
+
+/**
+ * The routing URL of each product's subgraph on the default ports, composed into
+ * the supergraph. A platform on other ports passes its real URLs to the gateway,
+ * which override these.
+ */
+export function defaultRoutingUrls(products: DataProduct[] = loadProducts()): Record<string, string> {
+  return Object.fromEntries(
+    products.map((p) => [p.name, `http://localhost:${subgraphPort(p, DEFAULT_SUBGRAPH_PORT_BASE)}/graphql`]),
+  );
 }

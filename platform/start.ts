@@ -15,7 +15,7 @@ import { loadEventSchemas } from '../streams/schemas';
 import type { EventLog } from '../streams/port';
 import { repoPath } from './paths';
 import type { DataProduct, ProductStore } from './product';
-import { loadProducts } from './products';
+import { loadProducts, subgraphPort } from './products';
 import { startSubgraphServer } from './subgraph-server';
 
 export interface RunningProduct {
@@ -80,8 +80,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       const store = await product.openStore({ config, logger: plog });
       stoppers.push(() => store.close());
       const subgraph = await startSubgraphServer(product, store, {
-        // Base 0 asks for ephemeral ports (tests); offsets from 0 would be privileged ports.
-        port: config.subgraphPortBase === 0 ? 0 : config.subgraphPortBase + product.portOffset,
+        port: subgraphPort(product, config.subgraphPortBase),
         host: config.host,
         logger: plog,
       });
@@ -126,6 +125,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
         config,
         logger: logger.child({ component: 'demo-feeder' }),
         rate: config.demoRate,
+        schemas,
       });
       stoppers.push(() => feeder.stop());
     }

@@ -106,10 +106,6 @@ describe('composeSupergraph and sdp compose', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'sdp-compose-'));
     await copyFile(path.join(schemaDir, 'pages.graphql'), path.join(dir, 'pages.graphql'));
-    await writeFile(
-      path.join(dir, 'subgraphs.json'),
-      '{ "pages": { "routingUrl": "http://localhost:4001/graphql" } }',
-    );
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -145,19 +141,22 @@ describe('composeSupergraph and sdp compose', () => {
     await expect(readFile(path.join(dir, SUPERGRAPH_FILE))).rejects.toThrow(/ENOENT/);
   });
 
-  it('requires subgraphs.json and the SDLs to name the same subgraphs', async () => {
-    await writeFile(path.join(dir, 'extra.graphql'), `${FEDERATION}\ntype Query { "Extra." extra: Int }`);
-    await writeFile(
-      path.join(dir, 'subgraphs.json'),
-      JSON.stringify({
-        pages: { routingUrl: 'http://localhost:4001/graphql' },
-        ghost: { routingUrl: 'http://x/graphql' },
-      }),
+  it('takes routing URLs from the products, on the default subgraph ports', async () => {
+    const result = await composeSupergraph({ schemaDir: dir });
+    expect(result.supergraphSdl).toContain(
+      '@join__graph(name: "pages", url: "http://localhost:4001/graphql")',
     );
-    const problems = problemsOf(await composeSupergraph({ schemaDir: dir }));
+  });
+
+  it('requires the products and the SDLs to name the same subgraphs', async () => {
+    await writeFile(path.join(dir, 'extra.graphql'), `${FEDERATION}\ntype Query { "Extra." extra: Int }`);
+    const routingUrls = { pages: 'http://localhost:4001/graphql', ghost: 'http://x/graphql' };
+    const problems = problemsOf(await composeSupergraph({ schemaDir: dir, routingUrls }));
     expect(problems).toEqual([
-      expect.stringMatching(/extra\.graphql has no entry in .*subgraphs\.json/),
-      expect.stringMatching(/subgraphs\.json lists "ghost" but there is no .*ghost\.graphql/),
+      expect.stringMatching(
+        /extra\.graphql belongs to no product: there is no subgraphs\/extra\/product\.ts/,
+      ),
+      expect.stringMatching(/product "ghost" has no SDL: .*ghost\.graphql is missing/),
     ]);
   });
 
@@ -175,14 +174,8 @@ type PageInfo @shareable {
   "End." endCursor: String
 }`,
     );
-    await writeFile(
-      path.join(dir, 'subgraphs.json'),
-      JSON.stringify({
-        pages: { routingUrl: 'http://localhost:4001/graphql' },
-        extra: { routingUrl: 'http://localhost:4002/graphql' },
-      }),
-    );
-    const unaccepted = await composeSupergraph({ schemaDir: dir });
+    const routingUrls = { pages: 'http://localhost:4001/graphql', extra: 'http://localhost:4002/graphql' };
+    const unaccepted = await composeSupergraph({ schemaDir: dir, routingUrls });
     expect(unaccepted.errors).toEqual([]);
     expect(problemsOf(unaccepted)).toContainEqual(
       expect.stringMatching(/^unaccepted hint INCONSISTENT_DESCRIPTION at PageInfo: /),
@@ -191,12 +184,12 @@ type PageInfo @shareable {
     const acceptance = { code: 'INCONSISTENT_DESCRIPTION', coordinate: 'PageInfo', reason: 'test' };
     const stale = { code: 'INCONSISTENT_DESCRIPTION', coordinate: 'Nothing', reason: 'no longer happens' };
     await writeFile(path.join(dir, 'accepted-hints.json'), JSON.stringify([acceptance, stale]));
-    const accepted = await composeSupergraph({ schemaDir: dir });
+    const accepted = await composeSupergraph({ schemaDir: dir, routingUrls });
     expect(accepted.hints.find((h) => h.coordinate === 'PageInfo')?.accepted).toBe(true);
     expect(accepted.staleAcceptedHints).toEqual([stale]);
 
     await writeFile(path.join(dir, 'accepted-hints.json'), JSON.stringify([acceptance]));
-    const clean = await composeSupergraph({ schemaDir: dir });
+    const clean = await composeSupergraph({ schemaDir: dir, routingUrls });
     // PageInfo.* field descriptions differ too; each is its own hint, and only PageInfo is accepted.
     expect(
       problemsOf(clean).every((p) => p.startsWith('unaccepted hint INCONSISTENT_DESCRIPTION at PageInfo.')),
@@ -223,14 +216,8 @@ type PageInfo @shareable {
       path.join(dir, 'extra.graphql'),
       `${FEDERATION}\ntype Query { "Extra." extra: Int }\n"Clash."\ntype PageInfo { "Clash." hasNextPage: Int }`,
     );
-    await writeFile(
-      path.join(dir, 'subgraphs.json'),
-      JSON.stringify({
-        pages: { routingUrl: 'http://a/graphql' },
-        extra: { routingUrl: 'http://b/graphql' },
-      }),
-    );
-    const result = await composeSupergraph({ schemaDir: dir });
+    const routingUrls = { pages: 'http://a/graphql', extra: 'http://b/graphql' };
+    const result = await composeSupergraph({ schemaDir: dir, routingUrls });
     expect(result.supergraphSdl).toBeUndefined();
     expect(result.errors.some((e) => e.startsWith('composition: '))).toBe(true);
   });
