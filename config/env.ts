@@ -14,6 +14,16 @@ export interface SdpConfig {
   subgraphPortBase: number;
   /** mysql://user:pass@host:port/db (SDP_MARIADB_URL); unset → embedded stores. */
   mariadbUrl: string | undefined;
+  /** Cassandra contact points, `host` or `host:port` (SDP_CASSANDRA_CONTACT_POINTS); unset → embedded stores. */
+  cassandraContactPoints: string[] | undefined;
+  /** Local data centre for the driver's DC-aware routing and for new keyspaces' replication (SDP_CASSANDRA_DC). */
+  cassandraDc: string;
+  /** Each Cassandra-backed product's keyspace is this prefix + the product name (SDP_CASSANDRA_KEYSPACE_PREFIX). */
+  cassandraKeyspacePrefix: string;
+  /** Consistency of every read and write (SDP_CASSANDRA_CONSISTENCY). */
+  cassandraConsistency: CassandraConsistency;
+  /** Replicas per data centre when a product's keyspace is created (SDP_CASSANDRA_REPLICATION_FACTOR). */
+  cassandraReplicationFactor: number;
   /** Kafka bootstrap brokers (SDP_KAFKA_BROKERS, comma list); unset → embedded event log. */
   kafkaBrokers: string[] | undefined;
   /** Prefix put before every stream name to get its topic, e.g. `eqiad.` (SDP_TOPIC_PREFIX). */
@@ -35,6 +45,17 @@ export interface SdpConfig {
   /** pino log level (SDP_LOG_LEVEL). */
   logLevel: string;
 }
+
+/** Consistency levels that make sense for a product store (no SERIAL: the stores use no lightweight transactions). */
+export const CASSANDRA_CONSISTENCIES = [
+  'ONE',
+  'LOCAL_ONE',
+  'QUORUM',
+  'LOCAL_QUORUM',
+  'EACH_QUORUM',
+  'ALL',
+] as const;
+export type CassandraConsistency = (typeof CASSANDRA_CONSISTENCIES)[number];
 
 /** Where subgraph ports start unless SDP_SUBGRAPH_PORT_BASE says otherwise; also the composed routing URLs'. */
 export const DEFAULT_SUBGRAPH_PORT_BASE = 4001;
@@ -78,6 +99,43 @@ function brokers(env: Env): string[] | undefined {
   return list;
 }
 
+function hostPorts(env: Env, name: string): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const list = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  for (const b of list) {
+    if (!/^[^\s:/,]+(:\d{1,5})?$/.test(b)) {
+      throw new ConfigError(`${name} entry ${JSON.stringify(b)} is not host or host:port`);
+    }
+  }
+  return list;
+}
+
+function consistency(env: Env): CassandraConsistency {
+  const raw = (env.SDP_CASSANDRA_CONSISTENCY || 'LOCAL_QUORUM').toUpperCase();
+  const known = CASSANDRA_CONSISTENCIES as readonly string[];
+  if (!known.includes(raw)) {
+    throw new ConfigError(
+      `SDP_CASSANDRA_CONSISTENCY=${JSON.stringify(env.SDP_CASSANDRA_CONSISTENCY)} is not one of ${known.join('|')}`,
+    );
+  }
+  return raw as CassandraConsistency;
+}
+
+function keyspacePrefix(env: Env): string {
+  const prefix = env.SDP_CASSANDRA_KEYSPACE_PREFIX ?? 'sdp_';
+  // Unquoted CQL identifiers; 48 characters is Cassandra's keyspace name limit, leaving room for a product name.
+  if (!/^[a-z][a-z0-9_]{0,31}$/.test(prefix)) {
+    throw new ConfigError(
+      `SDP_CASSANDRA_KEYSPACE_PREFIX=${JSON.stringify(prefix)} must be 1–32 of [a-z0-9_], starting with a letter`,
+    );
+  }
+  return prefix;
+}
+
 function mariadbUrl(env: Env): string | undefined {
   const raw = env.SDP_MARIADB_URL?.trim();
   if (!raw) return undefined;
@@ -110,6 +168,11 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     host: env.SDP_HOST || '127.0.0.1',
     subgraphPortBase: int(env, 'SDP_SUBGRAPH_PORT_BASE', DEFAULT_SUBGRAPH_PORT_BASE, 0),
     mariadbUrl: mariadbUrl(env),
+    cassandraContactPoints: hostPorts(env, 'SDP_CASSANDRA_CONTACT_POINTS'),
+    cassandraDc: env.SDP_CASSANDRA_DC || 'datacenter1',
+    cassandraKeyspacePrefix: keyspacePrefix(env),
+    cassandraConsistency: consistency(env),
+    cassandraReplicationFactor: int(env, 'SDP_CASSANDRA_REPLICATION_FACTOR', 1, 1, 9),
     kafkaBrokers,
     topicPrefix: env.SDP_TOPIC_PREFIX ?? '',
     kafkaClientId: env.SDP_KAFKA_CLIENT_ID || 'sdp',
