@@ -84,31 +84,20 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} must be 0 or 1`);
 }
 
-function brokers(env: Env): string[] | undefined {
-  const raw = env.SDP_KAFKA_BROKERS?.trim();
-  if (!raw) return undefined;
-  const list = raw
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  for (const b of list) {
-    if (!/^[^\s:/]+:\d{1,5}$/.test(b)) {
-      throw new ConfigError(`SDP_KAFKA_BROKERS entry ${JSON.stringify(b)} is not host:port`);
-    }
-  }
-  return list;
-}
-
-function hostPorts(env: Env, name: string): string[] | undefined {
+/** A comma list of `host:port` (or, when the port may be left out, `host`) entries; unset or blank → undefined. */
+function hostList(env: Env, name: string, portRequired: boolean): string[] | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
   const list = raw
     .split(',')
     .map((b) => b.trim())
     .filter(Boolean);
+  const pattern = portRequired ? /^[^\s:/]+:\d{1,5}$/ : /^[^\s:/]+(:\d{1,5})?$/;
   for (const b of list) {
-    if (!/^[^\s:/,]+(:\d{1,5})?$/.test(b)) {
-      throw new ConfigError(`${name} entry ${JSON.stringify(b)} is not host or host:port`);
+    if (!pattern.test(b)) {
+      throw new ConfigError(
+        `${name} entry ${JSON.stringify(b)} is not host:port${portRequired ? '' : ' or host'}`,
+      );
     }
   }
   return list;
@@ -156,7 +145,7 @@ function mariadbUrl(env: Env): string | undefined {
 }
 
 export function loadConfig(env: Env = process.env): SdpConfig {
-  const kafkaBrokers = brokers(env);
+  const kafkaBrokers = hostList(env, 'SDP_KAFKA_BROKERS', true);
   const level = env.SDP_LOG_LEVEL || 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
     throw new ConfigError(
@@ -168,7 +157,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     host: env.SDP_HOST || '127.0.0.1',
     subgraphPortBase: int(env, 'SDP_SUBGRAPH_PORT_BASE', DEFAULT_SUBGRAPH_PORT_BASE, 0),
     mariadbUrl: mariadbUrl(env),
-    cassandraContactPoints: hostPorts(env, 'SDP_CASSANDRA_CONTACT_POINTS'),
+    cassandraContactPoints: hostList(env, 'SDP_CASSANDRA_CONTACT_POINTS', false),
     cassandraDc: env.SDP_CASSANDRA_DC || 'datacenter1',
     cassandraKeyspacePrefix: keyspacePrefix(env),
     cassandraConsistency: consistency(env),
