@@ -4,6 +4,7 @@
  * clear line instead of a stack trace.
  */
 import { ConfigError } from '../config/env';
+import { disableVendorTelemetry } from '../platform/vendor-telemetry';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -14,9 +15,21 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: 'start the whole platform (gateway, every product, ingest, demo feeder)',
     load: () => (require('./start') as typeof import('./start')).startCommand,
   },
+  gateway: {
+    summary: 'gateway --supergraph <file> [--port N]   the sdp gateway over any composed supergraph',
+    load: () => (require('./gateway') as typeof import('./gateway')).gatewayCommand,
+  },
   produce: {
     summary: 'produce <stream> <file.ndjson|->   validate and publish events to a stream',
     load: () => (require('./produce') as typeof import('./produce')).produceCommand,
+  },
+  load: {
+    summary: "load <product> <file>...   bulk-load files into a product's store (e.g. pageviews dumps)",
+    load: () => (require('./load') as typeof import('./load')).loadCommand,
+  },
+  rebuild: {
+    summary: "rebuild <product> --from earliest   recompute a product's store from the retained log",
+    load: () => (require('./rebuild') as typeof import('./rebuild')).rebuildCommand,
   },
   compose: {
     summary: 'compose [--check]   compose schema/*.graphql into schema/supergraph.graphql',
@@ -36,6 +49,7 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  disableVendorTelemetry();
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage() + '\n');

@@ -42,6 +42,15 @@ export interface SdpConfig {
   demo: boolean;
   /** Demo feeder events per second after the example replay (SDP_DEMO_RATE). */
   demoRate: number;
+  /**
+   * Days the pageviews product keeps hourly per-article counts after their day ends, as Cassandra TTLs;
+   * 0 = forever, the default: nothing loaded is refused (SDP_PAGEVIEWS_HOURLY_RETENTION_DAYS). Daily rows
+   * are summed from the hours, so a day older than this can no longer be loaded or corrected; set it to
+   * bound storage once old dumps are in.
+   */
+  pageviewsHourlyRetentionDays: number;
+  /** Days the pageviews product keeps daily rows and top-pages entries; 0 = forever (SDP_PAGEVIEWS_DAILY_RETENTION_DAYS). */
+  pageviewsDailyRetentionDays: number;
   /** pino log level (SDP_LOG_LEVEL). */
   logLevel: string;
 }
@@ -169,6 +178,9 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     consumerGroupPrefix: env.SDP_CONSUMER_GROUP_PREFIX || 'sdp',
     demo: bool(env, 'SDP_DEMO', kafkaBrokers === undefined),
     demoRate: int(env, 'SDP_DEMO_RATE', 5, 0, 100000),
+    // 7000 days keeps the TTL of a row written today under Cassandra's 20-year limit.
+    pageviewsHourlyRetentionDays: int(env, 'SDP_PAGEVIEWS_HOURLY_RETENTION_DAYS', 0, 0, 7000),
+    pageviewsDailyRetentionDays: int(env, 'SDP_PAGEVIEWS_DAILY_RETENTION_DAYS', 0, 0, 7000),
     logLevel: level,
   };
 }

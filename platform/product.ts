@@ -22,6 +22,12 @@ export interface ProductStore {
   readonly description: string;
   /** True when state outlives the process; false → streams are replayed from the start on every start. */
   readonly durable: boolean;
+  /**
+   * Removes everything the product derived from its streams, keeping the
+   * schema: the first step of `sdp rebuild`, which then replays the log. A
+   * store without it cannot be rebuilt.
+   */
+  reset?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,35 @@ export interface StreamBinding<TStore, TEvent = unknown> {
   apply(store: TStore, events: ValidEvent<TEvent>[]): Promise<void>;
 }
 
+/** What `sdp load` hands a product's loader besides its store and the files. */
+export interface LoadOptions {
+  logger: Logger;
+  /** Called with each chunk's size as input bytes are read (compressed bytes for compressed files), for progress. */
+  onBytes?(bytes: number): void;
+}
+
+/** What a bulk load did, in the product's own units, for `sdp load`'s summary. */
+export interface LoadSummary {
+  /** Input records read (e.g. dump lines). */
+  records: number;
+  /** Rows written to the store. */
+  rows: number;
+  /** Records not loaded, by reason (e.g. `unmapped domain code`). */
+  skipped: Record<string, number>;
+}
+
+/** A product's bulk loader, run by `sdp load <product> <file>...`. */
+export interface ProductLoader<TStore> {
+  /** What files it takes, for `sdp load`'s usage, e.g. `Wikimedia hourly pageviews dumps (pageviews-YYYYMMDD-HH0000[.gz])`. */
+  accepts: string;
+  /**
+   * Loads the files into the store. Must be idempotent (loading a file twice
+   * leaves the store as loading it once) and must reject an unusable file
+   * before writing anything from any file.
+   */
+  load(store: TStore, files: readonly string[], options: LoadOptions): Promise<LoadSummary>;
+}
+
 export interface DataProduct<TStore extends ProductStore = ProductStore, TContext extends object = object> {
   /** Subgraph name in the supergraph; also the folder name and the consumer group suffix. */
   name: string;
@@ -80,4 +115,6 @@ export interface DataProduct<TStore extends ProductStore = ProductStore, TContex
   // The event type differs per binding; each binding is typed where it is declared.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   streams: StreamBinding<TStore, any>[];
+  /** Bulk loading from files (`sdp load <product> <file>...`); products without one cannot be loaded that way. */
+  loader?: ProductLoader<TStore>;
 }

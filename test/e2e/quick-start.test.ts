@@ -36,15 +36,24 @@ interface PagesResult {
 const QUERY =
   '{ pages(wikiId:"enwiki", first:100) { edges { node { pageId title latestRevision { revId timestamp editor { __typename } } } } } }';
 
-async function pages(): Promise<PagesResult['pages']['edges']> {
+async function gql<T>(query: string): Promise<T> {
   const res = await fetch(`${platform.gatewayUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: QUERY }),
+    body: JSON.stringify({ query }),
   });
-  const body = (await res.json()) as { data: PagesResult; errors?: unknown };
+  const body = (await res.json()) as { data: T; errors?: unknown };
   expect(body.errors).toBeUndefined();
-  return body.data.pages.edges;
+  return body.data;
+}
+
+async function pages(): Promise<PagesResult['pages']['edges']> {
+  return (await gql<PagesResult>(QUERY)).pages.edges;
+}
+
+/** `YYYYMMDD00` of the UTC day `daysAgo` days before now. */
+function aqsDay(daysAgo: number): string {
+  return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '') + '00';
 }
 
 test('the demo feeder fills the embedded platform and the data keeps changing', async () => {
@@ -67,4 +76,68 @@ test('the demo feeder fills the embedded platform and the data keeps changing', 
   // GraphiQL opens on every product's own example operation.
   const graphiql = await (await fetch(`${platform.gatewayUrl}/`)).text();
   expect(graphiql).toContain('query RecentPages');
+});
+
+interface CrossProductPage {
+  title: string;
+  latestRevision: { editor: { name: string; isAnonymous: boolean; block: { expiry: string } | null } | null };
+  pageviews: { timestamp: string; views: number }[];
+  editStats: { timestamp: string; edits: number; anonymousEdits: number }[];
+}
+
+test('the cross-product query has data in every field: editors and blocks, past pageviews and edit counts', async () => {
+  // A month of the demo's history (it covers the past year), as the issue's query asks for January.
+  const [start, end] = [aqsDay(300), aqsDay(270)];
+  type Ref = { page: { title: string; namespace: number } | null };
+  const cross = ({ page }: Ref) =>
+    gql<{
+      page: CrossProductPage | null;
+    }>(`{ page(wikiId: "enwiki", namespace: ${page!.namespace}, title: ${JSON.stringify(page!.title)}) {
+      title
+      latestRevision { editor { name isAnonymous block { expiry } } }
+      pageviews(start: "${start}", end: "${end}") { timestamp views }
+      editStats(start: "${start}", end: "${end}") { timestamp edits anonymousEdits }
+    } }`);
+
+  // The month's most edited page has edit statistics for it.
+  const { wikiEditStats } = await pollUntil(
+    () =>
+      gql<{ wikiEditStats: { timestamp: string }[] }>(
+        `{ wikiEditStats(wikiId: "enwiki", start: "${start}", end: "${end}") { timestamp } }`,
+      ),
+    (d) => d.wikiEditStats.length > 0,
+    { intervalMs: 200 },
+  );
+  expect(wikiEditStats.length).toBeGreaterThan(0);
+  const day = wikiEditStats[0]!.timestamp.slice(0, 8);
+  const { topEditedPages } = await gql<{ topEditedPages: Ref[] }>(
+    `{ topEditedPages(wikiId: "enwiki", date: "${day}", first: 1) { page { title namespace } } }`,
+  );
+  const edited = await cross(topEditedPages[0]!);
+  expect(edited.page!.editStats.length).toBeGreaterThan(0);
+  expect(edited.page!.editStats.every((p) => p.edits > 0 && p.timestamp >= start && p.timestamp <= end)).toBe(
+    true,
+  );
+
+  // The day's most viewed page has daily pageviews over the month.
+  const { topPages } = await gql<{ topPages: Ref[] }>(
+    `{ topPages(wikiId: "enwiki", date: "${day}", first: 1) { page { title namespace } } }`,
+  );
+  const viewed = await cross(topPages[0]!);
+  expect(viewed.page!.pageviews.length).toBeGreaterThan(20);
+  expect(viewed.page!.pageviews.every((p) => p.views > 0)).toBe(true);
+
+  // Editors resolve through the users product, and the demo blocks some of them, anonymous ones included.
+  const editors = await pollUntil(
+    async () =>
+      (
+        await gql<{ pages: { edges: { node: CrossProductPage }[] } }>(
+          '{ pages(wikiId: "enwiki", first: 100) { edges { node { latestRevision { editor { name isAnonymous block { expiry } } } } } } }',
+        )
+      ).pages.edges.flatMap((e) => (e.node.latestRevision.editor ? [e.node.latestRevision.editor] : [])),
+    (list) => list.some((e) => e.block !== null),
+    { intervalMs: 200 },
+  );
+  expect(editors.some((e) => e.isAnonymous)).toBe(true);
+  expect(editors.some((e) => e.block !== null && Date.parse(e.block.expiry) > Date.now())).toBe(true);
 });

@@ -7,8 +7,11 @@
 import { checkCassandra, startCassandra } from './cassandra';
 import { startKafkaCluster } from './kafka';
 import { checkMariaDb } from './mariadb';
+import { disableVendorTelemetry } from '../../platform/vendor-telemetry';
 
 export default async function globalSetup(): Promise<void> {
+  // Test workers inherit this environment: no gateway a test builds (stock ones included) phones home.
+  disableVendorTelemetry();
   process.env.SDP_TEST_MARIADB_URL ??= 'mysql://root@127.0.0.1:3306/test';
   // Cassandra's JVM takes the longest to come up: start it first, check the rest meanwhile.
   const cassandra = process.env.SDP_TEST_CASSANDRA_CONTACT_POINTS

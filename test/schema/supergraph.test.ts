@@ -1,8 +1,9 @@
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'graphql';
+import { Kind, parse, print, visit, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 import { repoPath } from '../../platform/paths';
+import { defaultRoutingUrls } from '../../platform/products';
 import {
   composeCommand,
   composeSupergraph,
@@ -13,6 +14,15 @@ import {
 } from '../../schema/compose';
 
 const schemaDir = repoPath('schema');
+
+/** Every product SDL of the repository, copied into `dir`: composition needs one per product. */
+async function copyProductSdls(dir: string): Promise<void> {
+  for (const file of await readdir(schemaDir)) {
+    if (file.endsWith('.graphql') && file !== SUPERGRAPH_FILE) {
+      await copyFile(path.join(schemaDir, file), path.join(dir, file));
+    }
+  }
+}
 
 function capture(): CommandIO & { lines: string[] } {
   const lines: string[] = [];
@@ -37,9 +47,103 @@ describe('the committed schema', () => {
     }
   });
 
-  it('documents every type, field, argument and enum value of pages.graphql', async () => {
-    const sdl = await readFile(path.join(schemaDir, 'pages.graphql'), 'utf8');
-    expect(findUndocumented(sdl, 'schema/pages.graphql')).toEqual([]);
+  it.each(['pages.graphql', 'users.graphql'])(
+    'documents every type, field, argument and enum value of %s',
+    async (file) => {
+      const sdl = await readFile(path.join(schemaDir, file), 'utf8');
+      expect(findUndocumented(sdl, `schema/${file}`)).toEqual([]);
+    },
+  );
+});
+
+/**
+ * Every schema element that holds or reveals personal data, with its class.
+ * Adding personal data to the schema means adding it here too; the test fails
+ * both when a marking is lost (a product SDL dropped it, or composition did)
+ * and when one appears that nobody listed.
+ */
+const PERSONAL_DATA: Record<string, string> = {
+  // A user name is an IP address for anonymous editors, and may be hidden by suppression.
+  'User.name': 'PII',
+  'Query.user(name:)': 'PII',
+  // Block reasons on IP users describe the person behind the address.
+  'Block.reason': 'PII',
+};
+
+function sensitivityOf(directives: readonly ConstDirectiveNode[] | undefined): string | undefined {
+  const directive = directives?.find((d) => d.name.value === 'sensitive');
+  const value = directive?.arguments?.find((a) => a.name.value === 'class')?.value;
+  if (directive && value?.kind !== Kind.ENUM) throw new Error('@sensitive without an enum class');
+  return value?.kind === Kind.ENUM ? value.value : undefined;
+}
+
+/** `coordinate → class` of every field and argument carrying `@sensitive` in an SDL. */
+function sensitiveElements(sdl: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  visit(parse(sdl), {
+    ObjectTypeDefinition(type) {
+      for (const field of type.fields ?? []) {
+        const coordinate = `${type.name.value}.${field.name.value}`;
+        const fieldClass = sensitivityOf(field.directives);
+        if (fieldClass) found[coordinate] = fieldClass;
+        for (const arg of field.arguments ?? []) {
+          const argClass = sensitivityOf(arg.directives);
+          if (argClass) found[`${coordinate}(${arg.name.value}:)`] = argClass;
+        }
+      }
+    },
+  });
+  return found;
+}
+
+/** The printed definitions of the sensitivity spec in one SDL (directive and enum), in order. */
+function sensitivitySpec(sdl: string): string[] {
+  const isSpec = (d: DefinitionNode) =>
+    (d.kind === Kind.DIRECTIVE_DEFINITION && d.name.value === 'sensitive') ||
+    (d.kind === Kind.ENUM_TYPE_DEFINITION && d.name.value === 'SensitivityClass');
+  return parse(sdl)
+    .definitions.filter(isSpec)
+    .map((d) => print(d));
+}
+
+describe('personal data in the schema', () => {
+  it('the composed supergraph carries the classification of every personal-data field and argument', async () => {
+    const supergraph = await readFile(path.join(schemaDir, SUPERGRAPH_FILE), 'utf8');
+    expect(sensitiveElements(supergraph)).toEqual(PERSONAL_DATA);
+    // Defined there too, so tools reading the supergraph alone can interpret it.
+    expect(sensitivitySpec(supergraph)).toHaveLength(2);
+  });
+
+  it('each product SDL defines the sensitivity spec identically and exports it to the supergraph', async () => {
+    const files = (await readdir(schemaDir)).filter((f) => f.endsWith('.graphql') && f !== SUPERGRAPH_FILE);
+    const reference = sensitivitySpec(await readFile(path.join(schemaDir, 'users.graphql'), 'utf8'));
+    expect(reference).toHaveLength(2);
+    for (const file of files) {
+      const sdl = await readFile(path.join(schemaDir, file), 'utf8');
+      if (Object.keys(sensitiveElements(sdl)).length === 0) continue;
+      expect({ file, spec: sensitivitySpec(sdl) }).toEqual({ file, spec: reference });
+      expect({ file, exported: sdl.includes('@composeDirective(name: "@sensitive")') }).toEqual({
+        file,
+        exported: true,
+      });
+    }
+  });
+
+  it('a marking a product SDL drops is missing from what composition produces', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sdp-sensitive-'));
+    try {
+      await copyProductSdls(dir);
+      const users = await readFile(path.join(dir, 'users.graphql'), 'utf8');
+      const unmarked = users.replace('reason: String @sensitive(class: PII)', 'reason: String');
+      expect(unmarked).not.toBe(users);
+      await writeFile(path.join(dir, 'users.graphql'), unmarked);
+      const result = await composeSupergraph({ schemaDir: dir });
+      expect(problemsOf(result)).toEqual([]);
+      const { ['Block.reason']: _dropped, ...rest } = PERSONAL_DATA;
+      expect(sensitiveElements(result.supergraphSdl!)).toEqual(rest);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -105,7 +209,7 @@ describe('composeSupergraph and sdp compose', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'sdp-compose-'));
-    await copyFile(path.join(schemaDir, 'pages.graphql'), path.join(dir, 'pages.graphql'));
+    await copyProductSdls(dir);
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -150,7 +254,7 @@ describe('composeSupergraph and sdp compose', () => {
 
   it('requires the products and the SDLs to name the same subgraphs', async () => {
     await writeFile(path.join(dir, 'extra.graphql'), `${FEDERATION}\ntype Query { "Extra." extra: Int }`);
-    const routingUrls = { pages: 'http://localhost:4001/graphql', ghost: 'http://x/graphql' };
+    const routingUrls = { ...defaultRoutingUrls(), ghost: 'http://x/graphql' };
     const problems = problemsOf(await composeSupergraph({ schemaDir: dir, routingUrls }));
     expect(problems).toEqual([
       expect.stringMatching(
@@ -174,7 +278,7 @@ type PageInfo @shareable {
   "End." endCursor: String
 }`,
     );
-    const routingUrls = { pages: 'http://localhost:4001/graphql', extra: 'http://localhost:4002/graphql' };
+    const routingUrls = { ...defaultRoutingUrls(), extra: 'http://localhost:4999/graphql' };
     const unaccepted = await composeSupergraph({ schemaDir: dir, routingUrls });
     expect(unaccepted.errors).toEqual([]);
     expect(problemsOf(unaccepted)).toContainEqual(
@@ -216,7 +320,7 @@ type PageInfo @shareable {
       path.join(dir, 'extra.graphql'),
       `${FEDERATION}\ntype Query { "Extra." extra: Int }\n"Clash."\ntype PageInfo { "Clash." hasNextPage: Int }`,
     );
-    const routingUrls = { pages: 'http://a/graphql', extra: 'http://b/graphql' };
+    const routingUrls = { ...defaultRoutingUrls(), extra: 'http://b/graphql' };
     const result = await composeSupergraph({ schemaDir: dir, routingUrls });
     expect(result.supergraphSdl).toBeUndefined();
     expect(result.errors.some((e) => e.startsWith('composition: '))).toBe(true);

@@ -18,9 +18,12 @@ describe('event schemas', () => {
 
   test('loads every schema under schema/events by $id', () => {
     expect(schemas.ids()).toEqual([
+      '/analytics/pageview_hourly/1.0.0',
       '/mediawiki/page/change/1.0.0',
       '/mediawiki/page/change/1.1.0',
       '/mediawiki/page/change/1.2.0',
+      '/mediawiki/user/blocks-change/1.0.0',
+      '/mediawiki/user/blocks-change/1.1.0',
     ]);
   });
 

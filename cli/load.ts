@@ -1,0 +1,146 @@
+/**
+ * `sdp load <product> <file>...`: bulk-loads files into a product's store
+ * through the product's own loader (`DataProduct.loader`), e.g. Wikimedia's
+ * hourly pageviews dumps into `pageviews`. This command names no product: it
+ * opens the store the configuration selects, shows progress over the bytes
+ * read (on a terminal), and prints the loader's summary with its rate.
+ *
+ * Exit codes: 0 loaded (skipped records are reported, not failures); 1 the load
+ * failed part-way (loaders are idempotent: run it again); 2 usage, configuration
+ * or unreadable input (nothing loaded).
+ */
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config/env';
+import type { DataProduct, LoadSummary } from '../platform/product';
+import { loadProducts } from '../platform/products';
+import { describeError } from './sdp';
+
+export interface LoadIo {
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+}
+
+function usage(products: DataProduct[]): string {
+  const loadable = products.filter((p) => p.loader);
+  return [
+    'usage: sdp load <product> <file>...',
+    '',
+    'Loads the files into the product’s store (SDP_* variables select it, as for `sdp start`).',
+    'Loading the same file again leaves the store unchanged.',
+    '',
+    'Products that can be loaded:',
+    ...loadable.map((p) => `  ${p.name}: ${p.loader!.accepts}`),
+  ].join('\n');
+}
+
+function formatSummary(summary: LoadSummary, files: number, store: string, seconds: number): string {
+  const skipped = Object.entries(summary.skipped).sort(([a], [b]) => a.localeCompare(b));
+  const skippedTotal = skipped.reduce((n, [, count]) => n + count, 0);
+  const rate = seconds > 0 ? Math.round(summary.rows / seconds) : summary.rows;
+  return [
+    `loaded ${files} file(s) into ${store} in ${seconds.toFixed(1)} s`,
+    `  records read:  ${summary.records}`,
+    `  rows written:  ${summary.rows} (${rate} rows/s)`,
+    `  skipped:       ${skippedTotal}`,
+    ...skipped.map(([reason, count]) => `    ${reason}: ${count}`),
+  ].join('\n');
+}
+
+export async function loadCommand(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: LoadIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  const out = (text: string) => io.stdout.write(text + '\n');
+  const err = (text: string) => io.stderr.write(text + '\n');
+  const products = loadProducts();
+
+  if (argv.includes('-h') || argv.includes('--help')) {
+    out(usage(products));
+    return 0;
+  }
+  const [name, ...files] = argv;
+  if (!name || files.length === 0) {
+    err(usage(products));
+    return 2;
+  }
+  const product = products.find((p) => p.name === name);
+  if (!product) {
+    err(`sdp load: unknown product "${name}"\n\n${usage(products)}`);
+    return 2;
+  }
+  const loader = product.loader;
+  if (!loader) {
+    err(`sdp load: product "${name}" has no bulk loader\n\n${usage(products)}`);
+    return 2;
+  }
+
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    err(`sdp load: configuration error: ${e.message}`);
+    return 2;
+  }
+  let totalBytes = 0;
+  for (const file of files) {
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a regular file');
+      totalBytes += info.size;
+    } catch (e) {
+      err(`sdp load: cannot read ${file}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+
+  // Logs go to stderr, quiet unless asked: stdout carries the summary, stderr the progress bar.
+  const level = env.SDP_LOG_LEVEL ? config.logLevel : 'warn';
+  const logger = pino({ name: 'sdp-load', level }, pino.destination({ fd: 2, sync: true }));
+  const store = await product.openStore({ config, logger: logger.child({ product: product.name }) });
+  if (!store.durable) {
+    err(
+      `sdp load: warning: ${product.name} uses ${store.description}; what is loaded is gone when this command ` +
+        'exits (useful only to check files). Configure its server (see README.md) to keep it.',
+    );
+  }
+  const bar = io.stderr.isTTY
+    ? new cliProgress.SingleBar(
+        {
+          stream: io.stderr,
+          format: `${product.name} {bar} {percentage}% | {mb}/{totalMb} MB | ETA {eta_formatted}`,
+          hideCursor: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  let read = 0;
+  bar?.start(totalBytes, 0, { mb: mb(0), totalMb: mb(totalBytes) });
+
+  const started = performance.now();
+  try {
+    const summary = await loader.load(store, files, {
+      logger,
+      onBytes: (bytes) => {
+        read += bytes;
+        bar?.update(read, { mb: mb(read) });
+      },
+    });
+    bar?.stop();
+    out(formatSummary(summary, files.length, store.description, (performance.now() - started) / 1000));
+    return 0;
+  } catch (e) {
+    bar?.stop();
+    err(
+      `sdp load: ${describeError(e, env)}\nNothing is lost by running the same command again: loads are idempotent.`,
+    );
+    return 1;
+  } finally {
+    await store.close();
+  }
+}

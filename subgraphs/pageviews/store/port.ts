@@ -1,0 +1,108 @@
+/**
+ * The `pageviews` store port. Adapters: `cassandra.ts` (AQS's Cassandra layout)
+ * and `embedded.ts` (in-process, no server). `test/pageviews/store.contract.test.ts`
+ * runs one suite against both.
+ *
+ * Writes are absolute, never increments (see model.ts), so every write is
+ * idempotent: the same hours written twice, in one batch or in two, leave every
+ * row as one write does. Reads are batched (one call, many keys) because the
+ * resolvers reach them through DataLoaders; results are positional.
+ */
+import type {
+  DailyRangeKey,
+  DailyRow,
+  HourlyRangeKey,
+  HourlyRow,
+  PageviewHour,
+  TopPageRow,
+  TopPagesQuery,
+  WriteResult,
+} from '../model';
+
+export interface PageviewsStore {
+  /** Human-readable, for start-up logs, e.g. `cassandra 127.0.0.1:9042/sdp_pageviews`. */
+  readonly description: string;
+  /** False for the embedded store: the platform replays its streams from the start on every start. */
+  readonly durable: boolean;
+
+  /**
+   * Stores hours (each cell it measures replaces the stored one; the others stay),
+   * then recomputes, as absolute sums, the daily rows and top-pages entries of
+   * every article-day it touched. Later hours in the array win over earlier ones
+   * for the same article-hour. Hours whose day is past hourly retention are not
+   * written and are counted as expired. A call that throws may have written part
+   * of the batch; writing the same batch again completes it.
+   */
+  writeHours(hours: readonly PageviewHour[]): Promise<WriteResult>;
+
+  /** Stored hours of articles in hour ranges (inclusive), ascending; element i answers key i. */
+  hourlyRows(keys: readonly HourlyRangeKey[]): Promise<HourlyRow[][]>;
+
+  /** AQS daily rows of articles in day ranges (inclusive), ascending; element i answers key i. */
+  dailyRows(keys: readonly DailyRangeKey[]): Promise<DailyRow[][]>;
+
+  /**
+   * The most viewed articles of a project on a day by user-agent views through
+   * `access`, most views first (ties by title), at most `limit`, without zero rows.
+   */
+  topPages(query: TopPagesQuery): Promise<TopPageRow[]>;
+
+  close(): Promise<void>;
+}
+
+/** How many articles `topPages` may rank: AQS publishes the top 1000. */
+export const MAX_TOP_PAGES = 1000;
+
+export function checkTopLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_TOP_PAGES) {
+    throw new RangeError(`limit must be an integer between 0 and ${MAX_TOP_PAGES}, got ${limit}`);
+  }
+}
+
+/**
+ * Keeps the `limit` best of a stream of rows (most views, then smallest title)
+ * in a bounded min-heap: ranking a day of a large wiki (millions of articles)
+ * needs memory for the top N only, whatever the partition holds.
+ */
+export class TopN {
+  private readonly heap: TopPageRow[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** True when `a` ranks below `b`. */
+  private static worse(a: TopPageRow, b: TopPageRow): boolean {
+    return a.views < b.views || (a.views === b.views && a.title > b.title);
+  }
+
+  offer(row: TopPageRow): void {
+    if (this.limit === 0 || row.views <= 0) return;
+    const h = this.heap;
+    if (h.length < this.limit) {
+      h.push(row);
+      for (let i = h.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (!TopN.worse(h[i]!, h[parent]!)) break;
+        [h[i], h[parent]] = [h[parent]!, h[i]!];
+        i = parent;
+      }
+      return;
+    }
+    if (!TopN.worse(h[0]!, row)) return;
+    h[0] = row;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < h.length && TopN.worse(h[l]!, h[worst]!)) worst = l;
+      if (r < h.length && TopN.worse(h[r]!, h[worst]!)) worst = r;
+      if (worst === i) break;
+      [h[i], h[worst]] = [h[worst]!, h[i]!];
+      i = worst;
+    }
+  }
+
+  /** Best first. */
+  ranked(): TopPageRow[] {
+    return [...this.heap].sort((a, b) => (TopN.worse(a, b) ? 1 : TopN.worse(b, a) ? -1 : 0));
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The `users` data product: the people behind edits (accounts and anonymous
+ * editors), their groups, bot flags, edit counts and blocks, fed by the
+ * `mediawiki.page_change.v1` and `mediawiki.user-blocks-change` streams and
+ * served as the `users` subgraph, which resolves the `editor` references the
+ * `pages` product returns.
+ */
+import type { DataProduct, StreamBinding } from '../../platform/product';
+import { repoPath } from '../../platform/paths';
+import {
+  PAGE_CHANGE_SCHEMA_TITLE,
+  PAGE_CHANGE_STREAM,
+  pageChangeKey,
+  type PageChangeEvent,
+} from '../pages/events';
+import { createUsersContext, type UsersContext } from './context';
+import {
+  blocksChangeInvalidReason,
+  blocksChangeUserChanges,
+  pageChangeUserChanges,
+  USER_BLOCKS_CHANGE_SCHEMA_TITLE,
+  USER_BLOCKS_CHANGE_STREAM,
+  userBlocksChangeKey,
+  usersPageChangeInvalidReason,
+  type BlocksChangeEvent,
+} from './events';
+import { resolvers } from './resolvers';
+import { openUsersStore } from './store';
+import type { UsersStore } from './store/port';
+
+/** page_change as `pages` binds it (same title, same key: they are the stream's), read for its users. */
+export const usersPageChangeBinding: StreamBinding<UsersStore, PageChangeEvent> = {
+  stream: PAGE_CHANGE_STREAM,
+  schemaTitle: PAGE_CHANGE_SCHEMA_TITLE,
+  invalidReason: usersPageChangeInvalidReason,
+  key: pageChangeKey,
+  apply: (store, events) => store.applyChanges(events.flatMap((e) => pageChangeUserChanges(e.event))),
+};
+
+export const userBlocksChangeBinding: StreamBinding<UsersStore, BlocksChangeEvent> = {
+  stream: USER_BLOCKS_CHANGE_STREAM,
+  schemaTitle: USER_BLOCKS_CHANGE_SCHEMA_TITLE,
+  invalidReason: blocksChangeInvalidReason,
+  key: userBlocksChangeKey,
+  apply: (store, events) => store.applyChanges(events.flatMap((e) => blocksChangeUserChanges(e.event))),
+};
+
+const users: DataProduct<UsersStore, UsersContext> = {
+  name: 'users',
+  description:
+    'The people behind edits: accounts and anonymous editors, their groups, bot flags, edit counts and current blocks.',
+  owner: 'MediaWiki Platform',
+  // The demo blocks this editor in its first burst (test/demo/feeder.test.ts checks it).
+  exampleQuery: `query EditorsAndBlocks {
+  user(wikiId: "enwiki", name: "Tobias Brennan") {
+    name
+    isAnonymous
+    groups
+    editCount
+    firstSeenAt
+    block {
+      blockedAt
+      expiry
+      reason
+      isSitewide
+      blockedBy {
+        name
+        groups
+      }
+    }
+  }
+  pages(wikiId: "enwiki", first: 5) {
+    edges {
+      node {
+        title
+        latestRevision {
+          editor {
+            name
+            isAnonymous
+            isBot
+            editCount
+            block {
+              expiry
+              reason
+            }
+          }
+        }
+      }
+    }
+  }
+}`,
+  portOffset: 1,
+  sdlPath: repoPath('schema', 'users.graphql'),
+  openStore: openUsersStore,
+  resolvers,
+  context: createUsersContext,
+  streams: [usersPageChangeBinding, userBlocksChangeBinding],
+};
+
+export default users;

@@ -1,0 +1,152 @@
+/**
+ * The pageviews dump loader against both stores: streamed plain and gzipped
+ * files, the hour from the name, desktop and mobile lines of one article
+ * merged into one hour, skipped lines counted by reason, idempotent reloads,
+ * and unusable input refused before anything is written.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { SdpConfig } from '../../config/env';
+import { SKIP } from '../../subgraphs/pageviews/dump';
+import { loadPageviewDumps } from '../../subgraphs/pageviews/load';
+import type { Retention } from '../../subgraphs/pageviews/retention';
+import { openCassandraPageviewsStore } from '../../subgraphs/pageviews/store/cassandra';
+import { createEmbeddedPageviewsStore } from '../../subgraphs/pageviews/store/embedded';
+import type { PageviewsStore } from '../../subgraphs/pageviews/store/port';
+import { DAY_MS, hourOf } from '../../subgraphs/pageviews/timestamps';
+import { dropTestKeyspaces, testCassandraConfig } from '../harness/cassandra';
+import { tempDir, writeDump } from './dumps';
+
+const logger = pino({ level: 'silent' });
+const RETENTION: Retention = { hourlyDays: 30, dailyDays: 0 };
+
+let cassandraConfig: SdpConfig | undefined;
+const opened: PageviewsStore[] = [];
+
+const adapters = [
+  { name: 'embedded', open: async () => createEmbeddedPageviewsStore({ retention: RETENTION }) },
+  {
+    name: 'cassandra',
+    open: async () => {
+      cassandraConfig ??= testCassandraConfig();
+      return openCassandraPageviewsStore(cassandraConfig, { retention: RETENTION });
+    },
+  },
+];
+
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  if (cassandraConfig) await dropTestKeyspaces(cassandraConfig);
+});
+
+/** A day `n` days ago, inside retention; each test uses its own days so one store serves the file. */
+function daysAgo(n: number): string {
+  return hourOf(Date.now() - n * DAY_MS).slice(0, 8);
+}
+
+describe.each(adapters)('loadPageviewDumps: $name', (adapter) => {
+  let store: PageviewsStore;
+  beforeAll(async () => {
+    store = await adapter.open();
+    opened.push(store);
+  });
+
+  async function state(day: string, titles: string[]) {
+    const daily = await store.dailyRows(
+      titles.map((title) => ({ project: 'en.wikipedia', title, startDay: day, endDay: day })),
+    );
+    const hourly = await store.hourlyRows(
+      titles.map((title) => ({ project: 'en.wikipedia', title, startHour: `${day}00`, endHour: `${day}23` })),
+    );
+    const top = await store.topPages({ project: 'en.wikipedia', access: 'all-access', day, limit: 10 });
+    return { daily, hourly, top };
+  }
+
+  it('loads plain and gzipped hours, merging desktop and mobile lines, and reloads without a change', async () => {
+    const day = daysAgo(1);
+    const dir = tempDir();
+    const files = [
+      writeDump(dir, `${day}10`, [
+        'de Berlin 5 0',
+        'en Earth 10 0',
+        'en Moon 3 0',
+        'en.f Donate 9 0',
+        'en.m Earth 20 0',
+      ]),
+      writeDump(
+        dir,
+        `${day}11`,
+        ['en Earth 1 0', 'en.m Moon 4 0', 'en broken line', 'en Too_many 10000000 0', 'zz.qq X 1 0'],
+        true,
+      ),
+    ];
+    const bytes: number[] = [];
+    const first = await loadPageviewDumps(store, files, { logger, onBytes: (n) => bytes.push(n) });
+    expect(first).toEqual({
+      records: 10,
+      // Earth's desktop and mobile lines of hour 10 are one hourly row.
+      rows: 5,
+      skipped: { [SKIP.unmappedDomain]: 2, [SKIP.malformed]: 1, [SKIP.invalid]: 1 },
+    });
+    expect(bytes.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
+    const loaded = await state(day, ['Earth', 'Moon']);
+    expect(loaded.hourly).toEqual([
+      [
+        { hour: `${day}10`, cells: { du: 10, mwu: 20 } },
+        { hour: `${day}11`, cells: { du: 1 } },
+      ],
+      [
+        { hour: `${day}10`, cells: { du: 3 } },
+        { hour: `${day}11`, cells: { mwu: 4 } },
+      ],
+    ]);
+    expect(
+      loaded.daily.map((rows) => rows.map((r) => [r.counts.du, r.counts.mwu, r.counts.au, r.counts.aa])),
+    ).toEqual([[[11, 20, 31, 31]], [[3, 4, 7, 7]]]);
+    expect(loaded.top).toEqual([
+      { title: 'Earth', views: 31 },
+      { title: 'Moon', views: 7 },
+    ]);
+
+    // The same files again (a rerun after a crash, or by mistake): same report, every row unchanged.
+    expect(await loadPageviewDumps(store, files, { logger })).toEqual(first);
+    expect(await state(day, ['Earth', 'Moon'])).toEqual(loaded);
+  });
+
+  it('refuses a file that is not a dump by name before writing anything', async () => {
+    const day = daysAgo(2);
+    const dir = tempDir();
+    const good = writeDump(dir, `${day}10`, ['en Mars 1 0']);
+    const renamed = path.join(dir, 'pageviews.txt');
+    writeFileSync(renamed, 'en Venus 1 0\n');
+    await expect(loadPageviewDumps(store, [good, renamed], { logger })).rejects.toThrow(
+      /pageviews\.txt: not a pageviews dump name/,
+    );
+    await expect(
+      loadPageviewDumps(store, [good, path.join(dir, 'pageviews-20240101-000000')], { logger }),
+    ).rejects.toThrow(/cannot be read/);
+    expect((await state(day, ['Mars'])).daily).toEqual([[]]);
+  });
+
+  it('fails on a corrupt gzip file naming it and how far it got', async () => {
+    const day = daysAgo(3);
+    const dir = tempDir();
+    const file = writeDump(dir, `${day}10`, ['en Jupiter 1 0'], true);
+    writeFileSync(file, Buffer.from('this is not gzip'));
+    await expect(loadPageviewDumps(store, [file], { logger })).rejects.toThrow(
+      new RegExp(`pageviews-${day}-100000\\.gz: cannot read past line 0`),
+    );
+  });
+
+  it('counts lines of hours past retention as skipped', async () => {
+    const old = daysAgo(45);
+    const file = writeDump(tempDir(), `${old}10`, ['en Saturn 1 0', 'en.m Saturn 2 0']);
+    expect(await loadPageviewDumps(store, [file], { logger })).toEqual({
+      records: 2,
+      rows: 0,
+      skipped: { [SKIP.expired]: 1 },
+    });
+  });
+});
