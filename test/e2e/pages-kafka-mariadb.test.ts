@@ -178,18 +178,26 @@ test('a malformed event goes to the DLQ with its bytes and reason; the next vali
       dead.push({ value: message.value!.toString(), headers });
     },
   });
+  // Every product consuming the stream (each in its own group) parks the same two events.
+  const groups = platform!.products
+    .filter((p) => p.product.streams.some((b) => b.stream === 'mediawiki.page_change.v1'))
+    .map((p) => `e2e${run}.${p.product.name}.mediawiki.page_change.v1`);
+  expect(groups).toContain(`e2e${run}.pages.mediawiki.page_change.v1`);
   try {
-    await eventually(async () => expect(dead).toHaveLength(2), { timeoutMs: 30_000 });
+    await eventually(async () => expect(dead).toHaveLength(2 * groups.length), { timeoutMs: 30_000 });
   } finally {
     await consumer.disconnect();
   }
-  expect(dead.map((d) => d.value)).toEqual([garbage, invalid]);
-  for (const d of dead) {
-    expect(d.headers['sdp-dlq-source-topic']).toBe(topic);
-    expect(d.headers['sdp-dlq-source-offset']).toMatch(/^\d+$/);
-    expect(d.headers['sdp-dlq-reason']).toBeTruthy();
+  for (const group of groups) {
+    const parked = dead.filter((d) => d.headers['sdp-dlq-consumer-group'] === group);
+    expect(parked.map((d) => d.value)).toEqual([garbage, invalid]);
+    for (const d of parked) {
+      expect(d.headers['sdp-dlq-source-topic']).toBe(topic);
+      expect(d.headers['sdp-dlq-source-offset']).toMatch(/^\d+$/);
+      expect(d.headers['sdp-dlq-reason']).toBeTruthy();
+    }
+    expect(parked[1]!.headers['sdp-dlq-reason']).toMatch(/page_change_kind/);
   }
-  expect(dead[1]!.headers['sdp-dlq-reason']).toMatch(/page_change_kind/);
 });
 
 test('a restarted platform resumes from its committed offset: nothing lost, nothing re-read', async () => {
