@@ -8,7 +8,6 @@
  * assets under `/graphiql/assets/`. Behaviour added later (policy, audit,
  * limits, metrics) comes in as Apollo Server plugins, see gateway/plugins/.
  */
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { Logger } from 'pino';
@@ -20,6 +19,8 @@ import {
   sendJson,
   urlFor,
 } from '../platform/http';
+import { disableVendorTelemetry } from '../platform/vendor-telemetry';
+import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
 import { defaultPlugins } from './plugins';
 
@@ -138,18 +139,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const subgraphs = composed.map((s) => ({ name: s.name, url: overrides[s.name] ?? s.url }));
 
-  const gateway = new ApolloGateway({
+  // The stock ApolloGateway inside must not report to Apollo (platform/vendor-telemetry.ts).
+  disableVendorTelemetry();
+  // Queries run on sdp's execution engine (cached plans, pooled subgraph HTTP,
+  // entity de-duplication) with stock's answers; everything else on a stock
+  // ApolloGateway inside it. See gateway/execution/fast-gateway.ts.
+  const gateway = new FastGateway({
     supergraphSdl: options.supergraphSdl,
+    subgraphUrls: overrides,
     logger: logger.child({ source: 'apollo-gateway' }),
-    buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
-        url: overrides[name] ?? url,
-        // Node's fetch (undici) instead of the default make-fetch-happen agent,
-        // which keeps idle connections with no timeout of its own: undici honours
-        // the subgraph's `Keep-Alive: timeout=` hint and drops a connection before
-        // the subgraph closes it, so a query never lands on a closing socket.
-        fetcher: fetch,
-      }),
   });
 
   const development = process.env.NODE_ENV === 'development';

@@ -1,0 +1,67 @@
+/**
+ * The two gateways a workload compares, each in its own process on the same
+ * supergraph file: the sdp gateway exactly as users run it (`bin/sdp.js gateway`,
+ * i.e. `npx sdp gateway`) and the stock Apollo Server + Apollo Gateway
+ * (bench/stock-gateway.ts). Both run with the same environment: no NODE_ENV,
+ * default log level, the same node binary and flags.
+ */
+import path from 'node:path';
+import { repoPath } from '../../platform/paths';
+import { startChild, type Child } from './children';
+
+export type GatewayLabel = 'sdp' | 'stock';
+
+export interface GatewayUnderTest {
+  label: GatewayLabel;
+  /** Where to POST GraphQL. */
+  url: string;
+  pid: number;
+  child: Child;
+}
+
+/** The compiled bench/ directory (the benchmark runs from dist/, see bench/README.md). */
+export function compiledBenchDir(): string {
+  if (!__filename.endsWith('.js')) {
+    throw new Error('the benchmark runs compiled: use `npm run bench`, which builds first');
+  }
+  return path.join(__dirname, '..');
+}
+
+function gatewayEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  // Apollo's defaults depend on NODE_ENV (stack traces, landing page); neither gateway gets one.
+  delete env.NODE_ENV;
+  delete env.SDP_PORT;
+  delete env.SDP_LOG_LEVEL;
+  return env;
+}
+
+export async function startSdpGateway(
+  supergraphFile: string,
+  cpus: string | undefined,
+): Promise<GatewayUnderTest> {
+  const child = await startChild({
+    name: 'sdp gateway',
+    command: process.execPath,
+    args: [repoPath('bin', 'sdp.js'), 'gateway', '--supergraph', supergraphFile, '--port', '0'],
+    env: gatewayEnv(),
+    cpus,
+    ready: /^\s*GraphQL\s+(http\S+)/,
+  });
+  return { label: 'sdp', url: child.match[1]!, pid: child.pid, child };
+}
+
+export async function startStockGateway(
+  supergraphFile: string,
+  cpus: string | undefined,
+): Promise<GatewayUnderTest> {
+  const child = await startChild({
+    name: 'stock gateway',
+    command: process.execPath,
+    args: [path.join(compiledBenchDir(), 'stock-gateway.js'), '--supergraph', supergraphFile, '--port', '0'],
+    env: gatewayEnv(),
+    cpus,
+    ready: /^stock gateway listening at (http\S+)/,
+  });
+  return { label: 'stock', url: child.match[1]!, pid: child.pid, child };
+}

@@ -1,0 +1,448 @@
+/**
+ * Executes a cached query plan against the subgraphs, with exactly the stock
+ * gateway's semantics (@apollo/gateway 2.14 `executeQueryPlan`): the same walk
+ * over Sequence / Parallel / Flatten / Condition / Fetch nodes, the same
+ * representation building and merging (stock's own `deepMerge`, `applyRewrites`
+ * and `generateHydratedPaths` are reused, not re-implemented), the same error
+ * wrapping (`downstreamServiceError`) and the same treatment of a subgraph that
+ * fails or answers badly. What differs is only how the work is done:
+ *
+ * - subgraph calls go through `SubgraphClient` (undici pools, no fetch objects);
+ * - entity fetches send each distinct representation once. W1 asks reviews for
+ *   the same product and the same author dozens of times per query; stock sends
+ *   and parses every duplicate. Answers are fanned back out to every entity in
+ *   the original order, each duplicate getting its own copy so later merges into
+ *   one path never show up at another. If the deduplicated call comes back with
+ *   errors or a malformed `_entities`, the call is repeated without
+ *   deduplication, so error paths, error order and messages are stock's.
+ *
+ * Plans with @defer or subscriptions never get here (see `fast-gateway.ts`).
+ */
+import type { GatewayRequestContext } from './types';
+import * as federation from '@apollo/federation-internals';
+import type { Operation } from '@apollo/federation-internals';
+import { applyRewrites, isObjectOfType } from '@apollo/gateway/dist/dataRewrites';
+import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader';
+import { generateHydratedPaths } from '@apollo/gateway/dist/executeQueryPlan';
+import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge';
+import * as queryPlanner from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
+import { GraphQLError, Kind, TypeNameMetaFieldDef, type GraphQLSchema } from 'graphql';
+import { FetchError, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
+
+// Both packages re-export through getters (TypeScript's export helpers); some
+// of these run per entity, so read them once.
+const assert: typeof federation.assert = federation.assert;
+const { ERRORS, errorCodeDef } = federation;
+const { evaluateCondition, getResponseName } = queryPlanner;
+
+type ResultObject = Record<string, unknown>;
+
+interface Cursor {
+  path: ResponsePath;
+  data: unknown;
+  fullResult: ResultObject;
+}
+
+export interface PlanExecution {
+  operation: Operation;
+  /** The supergraph as a graphql-js schema: type conditions in `requires` and rewrites are checked against it. */
+  supergraphSchema: GraphQLSchema;
+  clients: ReadonlyMap<string, SubgraphClient>;
+  requestContext: GatewayRequestContext;
+  /** Collected like stock's `context.errors`: GraphQLErrors from subgraphs and whatever a fetch threw. */
+  errors: unknown[];
+}
+
+interface GraphQLResponseBody {
+  data?: ResultObject | null;
+  errors?: { message?: string; path?: ResponsePath; extensions?: Record<string, unknown> }[];
+  extensions?: Record<string, unknown>;
+}
+
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+const isObject = (value: unknown): value is ResultObject =>
+  value !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value);
+
+export async function executePlanNode(
+  execution: PlanExecution,
+  node: PlanNode,
+  cursor: Cursor | undefined,
+): Promise<void> {
+  if (cursor === undefined) return;
+  switch (node.kind) {
+    case 'Sequence':
+      for (const child of node.nodes) await executePlanNode(execution, child, cursor);
+      return;
+    case 'Parallel':
+      await Promise.all(node.nodes.map((child) => executePlanNode(execution, child, cursor)));
+      return;
+    case 'Flatten':
+      await executePlanNode(execution, node.node, moveIntoCursor(cursor, node.path));
+      return;
+    case 'Fetch':
+      try {
+        await executeFetch(execution, node, cursor);
+      } catch (error) {
+        execution.errors.push(error);
+      }
+      return;
+    case 'Condition': {
+      const branch = evaluateCondition(
+        node,
+        execution.operation.variableDefinitions,
+        execution.requestContext.request.variables,
+      )
+        ? node.ifClause
+        : node.elseClause;
+      if (branch) await executePlanNode(execution, branch, cursor);
+      return;
+    }
+    case 'Defer':
+      // Detected when the plan is cached; such operations run on stock execution.
+      assert(false, '@defer support is not available in the gateway');
+  }
+}
+
+async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: Cursor): Promise<void> {
+  const client = execution.clients.get(fetch.serviceName);
+  if (!client) throw new Error(`Couldn't find service with name "${fetch.serviceName}"`);
+  const entities = (
+    Array.isArray(cursor.data) ? cursor.data.filter((e) => e !== null && e !== undefined) : [cursor.data]
+  ) as ResultObject[];
+  if (entities.length < 1) return;
+
+  const variables: Record<string, unknown> = Object.create(null);
+  const provided = execution.requestContext.request.variables;
+  for (const name of fetch.variableUsages ?? []) {
+    if (provided && hasOwn(provided, name) && provided[name] !== undefined) variables[name] = provided[name];
+  }
+
+  const schema = execution.supergraphSchema;
+  if (!fetch.requires) {
+    const data = await sendOperation(execution, fetch, cursor, client, variables);
+    if (data) applyRewrites(schema, fetch.outputRewrites, data);
+    for (const entity of entities) deepMerge(entity, data);
+    return;
+  }
+
+  const representations: ResultObject[] = [];
+  const representationToEntity: number[] = [];
+  // De-duplication key of each representation. For the usual `requires` (plain
+  // fields: the key and @requires fields) without input rewrites, every
+  // representation has the same keys in the same order, so the JSON of its
+  // values identifies it; stringifying a small array is much cheaper than
+  // stringifying the null-prototype object itself.
+  const fields = plainFields(fetch);
+  const keys: string[] = [];
+  entities.forEach((entity, index) => {
+    const representation = executeSelectionSet(schema, entity, fetch.requires as QueryPlanSelectionNode[]);
+    if (representation && representation[TypeNameMetaFieldDef.name]) {
+      applyRewrites(schema, fetch.inputRewrites, representation);
+      representations.push(representation);
+      representationToEntity.push(index);
+      keys.push(JSON.stringify(fields ? fields.map((field) => representation[field]) : representation));
+    }
+  });
+  if (representations.length < 1) return;
+  if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
+
+  // Distinct representations, and for each original one the index of its distinct twin.
+  const indexByKey = new Map<string, number>();
+  const distinct: ResultObject[] = [];
+  const twin = keys.map((key, i) => {
+    let index = indexByKey.get(key);
+    if (index === undefined) {
+      index = distinct.length;
+      indexByKey.set(key, index);
+      distinct.push(representations[i] as ResultObject);
+    }
+    return index;
+  });
+
+  let received: unknown[] | undefined;
+  if (distinct.length < representations.length) {
+    const response = await send(client, fetch, { ...variables, representations: distinct });
+    const deduplicated = response.data?._entities;
+    if (!response.errors && Array.isArray(deduplicated) && deduplicated.length === distinct.length) {
+      applyCachePolicy(execution, response.http);
+      const used = new Set<number>();
+      received = twin.map((index) => {
+        const entity = deduplicated[index];
+        if (!used.has(index)) {
+          used.add(index);
+          return entity;
+        }
+        return copyJson(entity);
+      });
+    }
+    // Otherwise fall through: the full call below reproduces stock's errors exactly.
+  }
+  if (received === undefined) {
+    const data = await sendOperation(execution, fetch, cursor, client, { ...variables, representations });
+    if (!data) return;
+    if (!(data._entities && Array.isArray(data._entities))) {
+      throw new Error(`Expected "data._entities" in response to be an array`);
+    }
+    received = data._entities as unknown[];
+    if (received.length !== representations.length) {
+      throw new Error(`Expected "data._entities" to contain ${representations.length} elements`);
+    }
+  }
+  // Over `entities.length`, not `representations.length`, exactly as stock does.
+  for (let i = 0; i < entities.length; i++) {
+    const receivedEntity = received[i] as ResultObject | null | undefined;
+    const existingEntity = entities[representationToEntity[i] as number] as ResultObject;
+    if (receivedEntity && !receivedEntity.__typename) receivedEntity.__typename = existingEntity.__typename;
+    applyRewrites(schema, fetch.outputRewrites, receivedEntity as ResultObject);
+    deepMerge(entities[representationToEntity[i] as number], receivedEntity);
+  }
+}
+
+/** Per fetch node, its request body around the variables: the operation text is escaped once, not per call. */
+const bodyParts = new WeakMap<FetchNode, [string, string]>();
+
+/**
+ * The stock data source's body, `JSON.stringify({ query, variables, operationName })`,
+ * byte for byte (same keys, same order, operationName left out when undefined).
+ */
+function requestBody(fetch: FetchNode, variables: Record<string, unknown>): string {
+  let parts = bodyParts.get(fetch);
+  if (!parts) {
+    parts = [
+      `{"query":${JSON.stringify(fetch.operation)},"variables":`,
+      fetch.operationName === undefined ? '}' : `,"operationName":${JSON.stringify(fetch.operationName)}}`,
+    ];
+    bodyParts.set(fetch, parts);
+  }
+  return parts[0] + JSON.stringify(variables) + parts[1];
+}
+
+interface SentResponse extends GraphQLResponseBody {
+  http: SubgraphResponse;
+}
+
+/** One subgraph call, with the stock data source's handling of HTTP status and body. */
+async function send(
+  client: SubgraphClient,
+  fetch: FetchNode,
+  variables: Record<string, unknown>,
+): Promise<SentResponse> {
+  const body = requestBody(fetch, variables);
+  const http = await client.post(body);
+  if (http.status < 200 || http.status > 299) throw errorFromResponse(http);
+  const parsed = parseBody(http);
+  if (!isObject(parsed)) throw new Error(`Expected JSON response body, but received: ${parsed}`);
+  return { ...(parsed as GraphQLResponseBody), http };
+}
+
+async function sendOperation(
+  execution: PlanExecution,
+  fetch: FetchNode,
+  cursor: Cursor,
+  client: SubgraphClient,
+  variables: Record<string, unknown>,
+): Promise<ResultObject | null | undefined> {
+  const response = await send(client, fetch, variables);
+  applyCachePolicy(execution, response.http);
+  if (response.errors) {
+    const errorPath = lazyErrorPaths(fetch, cursor);
+    execution.errors.push(
+      ...response.errors.map((e) => downstreamServiceError(e, fetch.serviceName, errorPath)),
+    );
+    if (!response.extensions?.ftv1) {
+      const metrics = execution.requestContext.metrics as { nonFtv1ErrorPaths?: unknown[] };
+      const paths = response.errors.map((e) => ({ subgraph: fetch.serviceName, path: e.path }));
+      if (metrics.nonFtv1ErrorPaths) metrics.nonFtv1ErrorPaths.push(...paths);
+      else metrics.nonFtv1ErrorPaths = paths;
+    }
+  }
+  return response.data;
+}
+
+/** The stock data source narrows the operation's cache policy by each subgraph's Cache-Control. */
+function applyCachePolicy(execution: PlanExecution, http: SubgraphResponse): void {
+  const policy = execution.requestContext.overallCachePolicy as
+    { restrict?: (hint: { maxAge?: number; scope?: string }) => void } | undefined;
+  if (!policy || typeof policy.restrict !== 'function') return;
+  const header = http.headers['cache-control'];
+  const parsed = parseCacheControlHeader(Array.isArray(header) ? header.join(', ') : header);
+  const hint: { maxAge: number; scope?: string } = { maxAge: 0 };
+  const maxAge = parsed['max-age'];
+  if (typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge)) hint.maxAge = +maxAge;
+  if (parsed.private === true) hint.scope = 'PRIVATE';
+  if (parsed.public === true) hint.scope = 'PUBLIC';
+  policy.restrict(hint);
+}
+
+function parseBody(http: SubgraphResponse): unknown {
+  const contentType = http.headers['content-type'];
+  const type = Array.isArray(contentType) ? contentType[0] : contentType;
+  if (type && (type.startsWith('application/json') || type.startsWith('application/graphql-response+json'))) {
+    try {
+      return JSON.parse(http.body);
+    } catch (error) {
+      throw new FetchError(
+        `invalid json response body at ${http.url} reason: ${(error as Error).message}`,
+        'invalid-json',
+      );
+    }
+  }
+  return http.body;
+}
+
+function errorFromResponse(http: SubgraphResponse): GraphQLError {
+  const extensions: Record<string, unknown> = {
+    response: { url: http.url, status: http.status, statusText: http.statusText, body: parseBody(http) },
+  };
+  if (http.status === 401) extensions.code = 'UNAUTHENTICATED';
+  else if (http.status === 403) extensions.code = 'FORBIDDEN';
+  return new GraphQLError(`${http.status}: ${http.statusText}`, { extensions });
+}
+
+function lazyErrorPaths(fetch: FetchNode, cursor: Cursor) {
+  let hydratedPaths: ResponsePath[] | undefined;
+  return (errorPath: ResponsePath | undefined): ResponsePath | undefined => {
+    if (fetch.requires && typeof errorPath?.[1] === 'number') {
+      if (!hydratedPaths) {
+        hydratedPaths = [];
+        generateHydratedPaths([], cursor.path, cursor.fullResult, hydratedPaths);
+      }
+      return [...(hydratedPaths[errorPath[1]] ?? []), ...errorPath.slice(2)];
+    }
+    return errorPath ? [...cursor.path, ...errorPath.slice()] : undefined;
+  };
+}
+
+function downstreamServiceError(
+  originalError: NonNullable<GraphQLResponseBody['errors']>[number],
+  serviceName: string,
+  errorPath: (path: ResponsePath | undefined) => ResponsePath | undefined,
+): GraphQLError {
+  let { message } = originalError;
+  const { extensions } = originalError;
+  if (!message) message = `Error while fetching subquery from service "${serviceName}"`;
+  const options = {
+    originalError: originalError as Error,
+    path: errorPath(originalError.path),
+    extensions: { ...extensions, serviceName },
+  };
+  const codeDef = errorCodeDef(originalError as GraphQLError);
+  if (!codeDef && extensions?.code) return new GraphQLError(message, options);
+  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+}
+
+function moveIntoCursor(cursor: Cursor, pathInCursor: ResponsePath): Cursor | undefined {
+  const data = flattenResultsAtPath(cursor.data, pathInCursor);
+  return data ? { path: cursor.path.concat(pathInCursor), data, fullResult: cursor.fullResult } : undefined;
+}
+
+/**
+ * Stock's `flattenResultsAtPath`. Stock builds it from nested `flatMap`s, one
+ * intermediate array per list level; this appends to one array instead, with
+ * the same result: what each innermost `flatMap` callback returns is spread
+ * one level if it is an array and appended as it is (null included) if not.
+ */
+export function flattenResultsAtPath(value: unknown, path: ResponsePath): unknown {
+  const firstList = path.indexOf('@');
+  if (firstList === -1) return valueAtPath(value, path, 0, path.length);
+  const head = valueAtPath(value, path, 0, firstList);
+  if (head === undefined || head === null) return head;
+  const out: unknown[] = [];
+  appendFlattened(head, path, firstList, out);
+  return out;
+}
+
+/** Follows the field names `path[from..to)`; null/undefined stop the walk and are returned. */
+function valueAtPath(value: unknown, path: ResponsePath, from: number, to: number): unknown {
+  let current = value;
+  for (let at = from; at < to; at++) {
+    if (current === undefined || current === null) return current;
+    const element = path[at];
+    assert(typeof element === 'string', () => `Unexpected ${typeof element} found in path`);
+    assert(!Array.isArray(current), () => `Unexpected array in result for path element ${element}`);
+    current = hasOwn(current as object, element) ? (current as ResultObject)[element] : undefined;
+  }
+  return current;
+}
+
+/** `path[at]` is '@' and `list` is not null: appends what stock's `list.flatMap(…)` would return. */
+function appendFlattened(list: unknown, path: ResponsePath, at: number, out: unknown[]): void {
+  if (!Array.isArray(list)) {
+    // Stock calls `flatMap` on whatever is there; keep its TypeError.
+    throw new TypeError('value.flatMap is not a function');
+  }
+  const nextList = path.indexOf('@', at + 1);
+  const end = nextList === -1 ? path.length : nextList;
+  for (const element of list) {
+    const reached = valueAtPath(element, path, at + 1, end);
+    if (nextList === -1 || reached === undefined || reached === null) {
+      // The callback's result: spread one level when it is an array.
+      if (Array.isArray(reached)) out.push(...reached);
+      else out.push(reached);
+    } else {
+      appendFlattened(reached, path, nextList, out);
+    }
+  }
+}
+
+/**
+ * The response names of a fetch's `requires` when they are all plain fields
+ * (no sub-selections, no type conditions) and no input rewrite can change a
+ * representation; `undefined` otherwise.
+ */
+const plainFieldsCache = new WeakMap<FetchNode, string[] | null>();
+function plainFields(fetch: FetchNode): string[] | undefined {
+  let fields = plainFieldsCache.get(fetch);
+  if (fields === undefined) {
+    const requires = fetch.requires ?? [];
+    const plain =
+      (fetch.inputRewrites?.length ?? 0) === 0 &&
+      requires.every((s) => s.kind === Kind.FIELD && s.selections === undefined);
+    fields = plain ? requires.map((s) => getResponseName(s as Parameters<typeof getResponseName>[0])) : null;
+    plainFieldsCache.set(fetch, fields);
+  }
+  return fields ?? undefined;
+}
+
+/** Stock's representation builder: `null` when a required field is missing. */
+function executeSelectionSet(
+  schema: GraphQLSchema,
+  source: ResultObject | null,
+  selections: readonly QueryPlanSelectionNode[],
+): ResultObject | null {
+  if (source === null) return null;
+  const result: ResultObject = Object.create(null);
+  for (const selection of selections) {
+    if (selection.kind === Kind.FIELD) {
+      const responseName = getResponseName(selection);
+      const subselections = selection.selections;
+      if (!hasOwn(source, responseName) || typeof source[responseName] === 'undefined') return null;
+      const value = source[responseName];
+      if (Array.isArray(value)) {
+        result[responseName] = value.map((v) =>
+          subselections ? executeSelectionSet(schema, v, subselections) : v,
+        );
+      } else if (subselections) {
+        result[responseName] = executeSelectionSet(schema, value as ResultObject, subselections);
+      } else {
+        result[responseName] = value;
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (!selection.typeCondition || !source) continue;
+      if (isObjectOfType(schema, source, selection.typeCondition)) {
+        deepMerge(result, executeSelectionSet(schema, source, selection.selections));
+      }
+    }
+  }
+  return result;
+}
+
+/** A deep copy of parsed JSON (objects, arrays, primitives). */
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: ResultObject = {};
+  for (const key of Object.keys(value)) copy[key] = copyJson((value as ResultObject)[key]);
+  return copy;
+}

@@ -1,0 +1,360 @@
+/**
+ * The sdp gateway's execution engine: an Apollo Server `gateway` that answers
+ * queries with cached query plans and its own plan executor
+ * (`execute-plan.ts`), and hands everything else to a stock `ApolloGateway`.
+ *
+ * Apollo Server still runs its whole request pipeline around it (parsing and
+ * validation with its document cache, plugins, error formatting, response
+ * serialisation); only the gateway's `executor` step is replaced. Planning is
+ * stock's own `QueryPlanner` built from the same supergraph, execution and
+ * result shaping reproduce stock's algorithms step for step (and reuse its
+ * helpers where they are not hot), so what a client sees is what stock answers;
+ * test/gateway/differential.test.ts holds the two side by side. The speed comes
+ * from not redoing per request what depends only on the document (plan lookup
+ * hashing, building the federation `Operation`, walking it for result shaping:
+ * `result-shaping.ts`), from the subgraph HTTP client (`subgraph-client.ts`) and
+ * from entity de-duplication (`execute-plan.ts`).
+ *
+ * Operations that take the stock path, decided once per document:
+ * - mutations and subscriptions (not throughput-critical; stock keeps their
+ *   ordering and side effects exactly as it always has);
+ * - plans with @defer (stock rejects them, and this keeps that answer);
+ * - documents stock fails to plan (stock then reports its own error);
+ * and per request: when usage reporting captures traces (stock builds the
+ * trace tree) or the query-plan debugging header is honoured.
+ */
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import {
+  assert,
+  operationFromDocument,
+  type FieldSelection,
+  Supergraph,
+  type Operation,
+  type Schema as FederationSchema,
+} from '@apollo/federation-internals';
+import { QueryPlanner, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import {
+  executeSync,
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
+import type { Logger } from 'pino';
+import { executePlanNode, type PlanExecution } from './execute-plan';
+import { compileOperation, computeCompiledResponse, type CompiledOperation } from './result-shaping';
+import { pooledFetcher, SubgraphClient } from './subgraph-client';
+import type {
+  GatewayExecutionResult,
+  GatewayExecutor,
+  GatewayInterface,
+  GatewayLoadResult,
+  GatewayRequestContext,
+  SchemaLoadOrUpdateCallback,
+} from './types';
+
+/** Plans kept per gateway; like stock's plan store, a bounded cache keyed by document and operation name. */
+const MAX_CACHED_PLANS = 1_000;
+
+type Prepared =
+  | { kind: 'stock' }
+  | {
+      kind: 'fast';
+      plan: QueryPlan;
+      /** The operation as stock's executor builds it (API schema, not validated again): result shaping walks it. */
+      operation: Operation;
+      /** The same operation compiled for result shaping. */
+      compiled: CompiledOperation;
+      definition: OperationDefinitionNode;
+    };
+
+interface SchemaState {
+  apiSchema: FederationSchema;
+  supergraphSchema: GraphQLSchema;
+  planner: QueryPlanner;
+  plans: Map<string, Prepared>;
+}
+
+export interface FastGatewayOptions {
+  supergraphSdl: string;
+  /** Routing URL overrides by subgraph name (already checked against the supergraph). */
+  subgraphUrls: Record<string, string>;
+  logger: Logger;
+}
+
+export class FastGateway implements GatewayInterface {
+  private readonly stock: ApolloGateway;
+  /** One client (pool) per URL, shared by the fast path and the stock data sources. */
+  private readonly clients = new Map<string, SubgraphClient>();
+  /** Subgraph name → client, for the schema currently served. */
+  private clientsByName = new Map<string, SubgraphClient>();
+  private state: SchemaState | undefined;
+  private stockExecutor: GatewayExecutor | undefined;
+  private readonly exposeQueryPlans = process.env.NODE_ENV !== 'production';
+  private readonly recursiveSelectionsLimitDisabled =
+    process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === 'true';
+  private readonly nonLocalSelectionsLimitDisabled =
+    process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === 'true';
+
+  constructor(private readonly options: FastGatewayOptions) {
+    const fetcher = pooledFetcher((url) => this.clientFor(url));
+    this.stock = new ApolloGateway({
+      supergraphSdl: options.supergraphSdl,
+      logger: options.logger,
+      buildService: ({ name, url }) =>
+        new RemoteGraphQLDataSource({ url: options.subgraphUrls[name] ?? url, fetcher }),
+    });
+    // Registered before Apollo Server's own listener, so the fast path is ready
+    // for the schema by the time Apollo Server starts serving it.
+    this.stock.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+      try {
+        this.prepareSchema(coreSupergraphSdl);
+      } catch (error) {
+        options.logger.error(
+          { err: error },
+          'cannot prepare the fast path; stock execution serves every operation',
+        );
+      }
+    });
+  }
+
+  async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
+    const loaded = await this.stock.load(options);
+    this.stockExecutor = loaded.executor ?? undefined;
+    return { executor: (requestContext) => this.execute(requestContext) };
+  }
+
+  onSchemaLoadOrUpdate(callback: SchemaLoadOrUpdateCallback): () => void {
+    return this.stock.onSchemaLoadOrUpdate(callback);
+  }
+
+  async stop(): Promise<void> {
+    await this.stock.stop();
+    await Promise.all([...this.clients.values()].map((client) => client.close()));
+    this.clients.clear();
+  }
+
+  private clientFor(url: string): SubgraphClient {
+    let client = this.clients.get(url);
+    if (!client) {
+      client = new SubgraphClient(url);
+      this.clients.set(url, client);
+    }
+    return client;
+  }
+
+  private prepareSchema(supergraphSdl: string): void {
+    // Until the new schema is ready (or if preparing it fails), every request
+    // takes the stock path: never a plan for the previous schema.
+    this.state = undefined;
+    // As stock builds it (`createSchemaFromSupergraphSdl`), so plans are identical.
+    const supergraph = Supergraph.build(supergraphSdl, {
+      validateSupergraph: process.env.NODE_ENV !== 'production',
+    });
+    const byName = new Map<string, SubgraphClient>();
+    for (const { name, url } of supergraph.subgraphsMetadata?.() ?? []) {
+      byName.set(name, this.clientFor(this.options.subgraphUrls[name] ?? url));
+    }
+    this.clientsByName = byName;
+    this.state = {
+      apiSchema: supergraph.apiSchema(),
+      supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      planner: new QueryPlanner(supergraph),
+      plans: new Map(),
+    };
+  }
+
+  private async execute(requestContext: GatewayRequestContext): Promise<GatewayExecutionResult> {
+    const stockExecutor = this.stockExecutor;
+    const state = this.state;
+    if (!stockExecutor) throw new Error('gateway used before it was loaded');
+    if (!state || requestContext.metrics.captureTraces || this.wantsQueryPlan(requestContext)) {
+      return stockExecutor(requestContext);
+    }
+    const prepared = this.prepare(state, requestContext);
+    if (prepared.kind === 'stock') return stockExecutor(requestContext);
+
+    const variableErrors = this.validateVariables(requestContext, prepared.definition.variableDefinitions);
+    if (variableErrors.length > 0) return { errors: variableErrors };
+
+    const execution: PlanExecution = {
+      operation: prepared.operation,
+      supergraphSchema: state.supergraphSchema,
+      clients: this.clientsByName,
+      requestContext,
+      errors: [],
+    };
+    const data: Record<string, unknown> = Object.create(null);
+    const root = prepared.plan.node as PlanNode | undefined;
+    if (root) await executePlanNode(execution, root, { path: [], data, fullResult: data });
+    return this.shape(requestContext, prepared, data, execution.errors as GraphQLError[]);
+  }
+
+  /** Stock's post-processing step (`executeQueryPlan`), with the same error handling, on the compiled operation. */
+  private shape(
+    requestContext: GatewayRequestContext,
+    prepared: Extract<Prepared, { kind: 'fast' }>,
+    input: Record<string, unknown>,
+    errors: GraphQLError[],
+  ): GatewayExecutionResult {
+    const variables = requestContext.request.variables;
+    try {
+      const { data, errors: postProcessingErrors } = computeCompiledResponse({
+        compiled: prepared.compiled,
+        variables,
+        input,
+        introspectionHandling: (field) =>
+          introspect(
+            requestContext.schema,
+            (field.expandFragments(undefined) as FieldSelection).toSelectionNode(),
+            prepared.definition.variableDefinitions,
+            variables,
+          ),
+      });
+      if (errors.length === 0 && postProcessingErrors.length > 0) {
+        return { extensions: { valueCompletion: postProcessingErrors }, data };
+      }
+      return errors.length === 0 ? { data } : { errors, data };
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof Error)
+        return { errors: [new GraphQLError(error.message, { originalError: error })] };
+      requestContext.logger.error('Unexpected error during query plan execution: ' + String(error));
+      return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
+    }
+  }
+
+  /** Stock's `validateIncomingRequest`: variables are coerced once here, and errors end the request. */
+  private validateVariables(
+    requestContext: GatewayRequestContext,
+    definitions: readonly VariableDefinitionNode[] | undefined,
+  ): readonly GraphQLError[] {
+    if (!definitions) return [];
+    const { errors } = getVariableValues(
+      requestContext.schema,
+      definitions,
+      requestContext.request.variables ?? {},
+    );
+    return errors ?? [];
+  }
+
+  private wantsQueryPlan(requestContext: GatewayRequestContext): boolean {
+    return (
+      this.exposeQueryPlans && !!requestContext.request.http?.headers.get('Apollo-Query-Plan-Experimental')
+    );
+  }
+
+  private prepare(state: SchemaState, requestContext: GatewayRequestContext): Prepared {
+    const operationName = requestContext.request.operationName;
+    const key = `${requestContext.queryHash}\u0000${operationName ?? ''}`;
+    let prepared = state.plans.get(key);
+    if (prepared === undefined) {
+      prepared = this.plan(state, requestContext.document, requestContext.operation, operationName);
+      if (state.plans.size >= MAX_CACHED_PLANS) {
+        state.plans.delete(state.plans.keys().next().value as string);
+      }
+      state.plans.set(key, prepared);
+    }
+    return prepared;
+  }
+
+  private plan(
+    state: SchemaState,
+    document: DocumentNode,
+    definition: OperationDefinitionNode,
+    operationName: string | undefined,
+  ): Prepared {
+    if (definition.operation !== 'query') return { kind: 'stock' };
+    try {
+      const planned = operationFromDocument(state.apiSchema, document, { operationName });
+      const plan = state.planner.buildQueryPlan(planned, {
+        recursiveSelectionsLimitDisabled: this.recursiveSelectionsLimitDisabled,
+        nonLocalSelectionsLimitDisabled: this.nonLocalSelectionsLimitDisabled,
+      });
+      if (!plan.node || !containsDefer(plan.node)) {
+        const fragments = document.definitions.filter(
+          (d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION,
+        );
+        const operation = operationFromDocument(
+          state.apiSchema,
+          { kind: Kind.DOCUMENT, definitions: [definition, ...fragments] },
+          { validate: false },
+        );
+        return { kind: 'fast', plan, operation, compiled: compileOperation(operation), definition };
+      }
+    } catch {
+      // Stock plans it again and answers with its own error.
+    }
+    return { kind: 'stock' };
+  }
+}
+
+function containsDefer(node: QueryPlan['node']): boolean {
+  if (!node) return false;
+  switch (node.kind) {
+    case 'Defer':
+    case 'Subscription':
+      return true;
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.some(containsDefer);
+    case 'Flatten':
+      return containsDefer(node.node);
+    case 'Condition':
+      return containsDefer(node.ifClause) || containsDefer(node.elseClause);
+    case 'Fetch':
+      return false;
+  }
+}
+
+/** Stock's `executeIntrospection`: introspection fields are answered from the API schema. */
+function introspect(
+  schema: GraphQLSchema,
+  selection: FieldNode,
+  variableDefinitions: readonly VariableDefinitionNode[] | undefined,
+  variableValues: Record<string, unknown> | undefined,
+): unknown {
+  const used = new Set<string>();
+  visit(selection, {
+    Variable: ({ name }) => {
+      used.add(name.value);
+    },
+  });
+  const usedDefinitions = variableDefinitions?.filter((d) => used.has(d.variable.name.value));
+  assert(
+    used.size === (usedDefinitions?.length ?? 0),
+    () =>
+      `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`,
+  );
+  const { data, errors } = executeSync({
+    schema,
+    document: {
+      kind: Kind.DOCUMENT,
+      definitions: [
+        {
+          kind: Kind.OPERATION_DEFINITION,
+          operation: OperationTypeNode.QUERY,
+          variableDefinitions: usedDefinitions,
+          selectionSet: { kind: Kind.SELECTION_SET, selections: [selection] },
+        },
+      ],
+    },
+    rootValue: {},
+    variableValues,
+  });
+  assert(
+    !errors || errors.length === 0,
+    () =>
+      `Introspection query for ${JSON.stringify(selection)} should not have failed but got ${JSON.stringify(errors)}`,
+  );
+  assert(data, () => `Introspection query for ${JSON.stringify(selection)} should not have failed`);
+  const responseName = selection.alias?.value ?? selection.name.value;
+  return Object.prototype.hasOwnProperty.call(data, responseName) ? data[responseName] : undefined;
+}
