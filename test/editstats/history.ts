@@ -9,38 +9,7 @@ import type { PageChangeEvent, UserEntity } from '../../subgraphs/pages/events';
 import type { PageChangeKind } from '../../subgraphs/pages/model';
 import type { ValidEvent } from '../../platform/product';
 import { pageChange } from '../fixtures/page-change';
-
-/** Deterministic PRNG (mulberry32), so a failing history can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-/** Splits `items` into consecutive batches of random sizes between 1 and `max`. */
-export function randomBatches<T>(items: readonly T[], random: () => number, max: number): T[][] {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length;) {
-    const size = 1 + Math.floor(random() * max);
-    batches.push(items.slice(i, i + size));
-    i += size;
-  }
-  return batches;
-}
+import { prng } from '../fixtures/random';
 
 export type Kind = 'registered' | 'anonymous' | 'bot';
 

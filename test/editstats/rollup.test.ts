@@ -29,7 +29,7 @@ import { compareRank, TopPages } from '../../subgraphs/editstats/top';
 import { editStatsPageChangeBinding } from '../../subgraphs/editstats/binding';
 import { pageChangeBinding } from '../../subgraphs/pages/product';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
-import { prng } from './history';
+import { prng } from '../fixtures/random';
 
 function event(spec: Partial<EventSpec> = {}, patch: (e: PageChangeEvent) => void = () => undefined) {
   const e = pageChange({

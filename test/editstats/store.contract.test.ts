@@ -20,7 +20,8 @@ import { EDITSTATS_MIGRATIONS, EDITSTATS_PRODUCT } from '../../subgraphs/editsta
 import type { EditStatsStore } from '../../subgraphs/editstats/store/port';
 import { pageBucket } from '../../subgraphs/editstats/rollup';
 import { dropTestKeyspaces, testCassandraConfig } from '../harness/cassandra';
-import { EditHistory, prng, randomBatches, shuffled } from './history';
+import { prng, randomBatches, shuffled } from '../fixtures/random';
+import { EditHistory } from './history';
 
 const config = testCassandraConfig();
 let session: CassandraSession | undefined;

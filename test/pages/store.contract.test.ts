@@ -22,30 +22,10 @@ import { createEmbeddedPagesStore } from '../../subgraphs/pages/store/embedded';
 import { openMariaDbPagesStore, UPSERT_CHUNK_ROWS } from '../../subgraphs/pages/store/mariadb';
 import type { PagesStore } from '../../subgraphs/pages/store/port';
 import { createTestDatabase, type TestDatabase } from '../harness/mariadb';
+import { prng, shuffled, randomBatches as batches } from '../fixtures/random';
 
 // ---------------------------------------------------------------------------
 // A simulated wiki that emits page_change events and knows its own final state
-
-/** Deterministic PRNG (mulberry32), so a failing history can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** ISO-8601 with microseconds, as Event Platform writes `dt`. */
 function isoMicros(us: number): string {
@@ -437,17 +417,6 @@ function withWiki(changes: readonly PageChange[], wikiId: string): PageChange[] 
     page: { ...c.page, wikiId, version: { ...c.page.version } },
     revision: { ...c.revision, wikiId },
   }));
-}
-
-/** Cuts a sequence into consecutive batches of random sizes in [1, max]. */
-function batches<T>(items: readonly T[], random: () => number, max: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length;) {
-    const n = 1 + Math.floor(random() * max);
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
 }
 
 function permutations<T>(items: readonly T[]): T[][] {

@@ -28,20 +28,9 @@ import { createEmbeddedPageviewsStore } from '../../subgraphs/pageviews/store/em
 import { MAX_TOP_PAGES, type PageviewsStore } from '../../subgraphs/pageviews/store/port';
 import type { Retention } from '../../subgraphs/pageviews/retention';
 import { dropTestKeyspaces, testCassandraConfig } from '../harness/cassandra';
+import { prng } from '../fixtures/random';
 
 const FOREVER: Retention = { hourlyDays: 0, dailyDays: 0 };
-
-/** Deterministic PRNG (mulberry32), so a failing history can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let projectSeq = 0;
 /** A project no other test writes to. */

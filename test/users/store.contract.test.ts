@@ -22,41 +22,10 @@ import type { UsersStore } from '../../subgraphs/users/store/port';
 import { pageChange } from '../fixtures/page-change';
 import { createTestDatabase, type TestDatabase } from '../harness/mariadb';
 import { blocksChange } from './fixtures';
+import { prng, shuffled, randomBatches as batches } from '../fixtures/random';
 
 // ---------------------------------------------------------------------------
 // A simulated wiki whose users edit and get blocked, and which knows what it told
-
-/** Deterministic PRNG (mulberry32), so a failing history can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
-
-/** Cuts a sequence into consecutive batches of random sizes in [1, max]. */
-function batches<T>(items: readonly T[], random: () => number, max: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length;) {
-    const n = 1 + Math.floor(random() * max);
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 /** ISO-8601 with microseconds, as Event Platform writes `dt`. */
 function isoMicros(us: number): string {
