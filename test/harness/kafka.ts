@@ -11,6 +11,7 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type SdpConfig } from '../../config/env';
 import { createEventLog } from '../../streams';
 import type { EventLog } from '../../streams/port';
+import { fromGlobalSetup, stopProcess } from './process';
 
 /** Debian's interpreter: the python3 first on PATH may be a separate build without Debian's packages. */
 const PYTHON = '/usr/bin/python3';
@@ -64,21 +65,8 @@ export async function startKafkaCluster(): Promise<{ brokers: string[]; pid: num
   return { brokers, pid: child.pid };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function stopKafkaCluster(pid: number): Promise<void> {
-  if (!alive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 5000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await stopProcess(pid, 5_000);
 }
 
 /** A topic (or group) name no other test or earlier run uses: the mock cluster is shared by every suite. */
@@ -92,16 +80,9 @@ export function testLogger(): Logger {
 }
 
 export function testKafkaBrokers(): string {
-  const brokers = process.env.SDP_TEST_KAFKA_BROKERS;
-  if (!brokers) {
-    throw new Error(
-      'SDP_TEST_KAFKA_BROKERS is not set: run the tests through jest, whose global setup starts the cluster',
-    );
-  }
-  return brokers;
+  return fromGlobalSetup('SDP_TEST_KAFKA_BROKERS', 'the cluster');
 }
 
-/** The platform's config for the test cluster, as SDP_KAFKA_BROKERS would give it. */
 /**
  * Config for the test cluster, with a short consumer session. The mock cluster
  * does not rebalance at once when a member leaves: the next join waits the session
