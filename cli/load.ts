@@ -13,10 +13,10 @@ import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../config/env';
 import type { DataProduct, LoadSummary } from '../platform/product';
 import { loadProducts } from '../platform/products';
 import { describeError } from './sdp';
+import { commandConfig } from './config';
 
 export interface LoadIo {
   stdout: Writable;
@@ -78,14 +78,8 @@ export async function loadCommand(
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    err(`sdp load: configuration error: ${e.message}`);
-    return 2;
-  }
+  const config = commandConfig('load', env, err);
+  if (!config) return 2;
   let totalBytes = 0;
   for (const file of files) {
     try {

@@ -15,12 +15,14 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import pino from 'pino';
-import { ConfigError, loadConfig, topicFor } from '../config/env';
+import { topicFor } from '../config/env';
 import { createEventLog } from '../streams';
 import type { OutgoingMessage } from '../streams/port';
 import { streamBindings } from '../platform/products';
 import { admit, toMessage } from '../streams/check';
 import { loadEventSchemas } from '../streams/schemas';
+import { commandConfig } from './config';
+
 /** Messages per produce request: large enough for throughput, small enough to stay under broker limits. */
 export const PRODUCE_BATCH_SIZE = 500;
 
@@ -66,14 +68,8 @@ export async function produceCommand(
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    err(`sdp produce: configuration error: ${e.message}`);
-    return 2;
-  }
+  const config = commandConfig('produce', env, err);
+  if (!config) return 2;
   if (!config.kafkaBrokers) {
     err(
       'sdp produce: SDP_KAFKA_BROKERS is not set. Without it the platform uses its embedded event log, ' +

@@ -10,11 +10,11 @@
  */
 import type { Writable } from 'node:stream';
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../config/env';
 import { describeError } from './sdp';
 import { loadProducts } from '../platform/products';
 import { rebuildProduct } from '../platform/rebuild';
 import { createEventLog } from '../streams';
+import { commandConfig } from './config';
 
 export interface RebuildIo {
   stdout: Writable;
@@ -63,14 +63,8 @@ export async function rebuildCommand(
     return 2;
   }
 
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    err(`sdp rebuild: configuration error: ${e.message}`);
-    return 2;
-  }
+  const config = commandConfig('rebuild', env, err);
+  if (!config) return 2;
   if (!config.kafkaBrokers) {
     err(
       'sdp rebuild: SDP_KAFKA_BROKERS is not set. The embedded event log lives inside the `sdp start` process, ' +
