@@ -35,10 +35,11 @@ import { startIngest } from '../../streams/ingest';
 import type { EventLog, LogProducer, OutgoingMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
 import { PAGE_CHANGE_STREAM, toPageChange, type PageChangeEvent } from '../../subgraphs/pages/events';
-import type { PageChange } from '../../subgraphs/pages/model';
 import { pageChangeBinding } from '../../subgraphs/pages/product';
 import {
   openMariaDbPagesStore,
+  pageRow,
+  revisionRow,
   UPSERT_PAGES_SQL,
   UPSERT_REVISIONS_SQL,
 } from '../../subgraphs/pages/store/mariadb';
@@ -85,48 +86,6 @@ const RAW_CHUNK = 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * A change as the store's upsert statements take it, column for column in
- * PAGE_COLUMNS / REVISION_COLUMNS order (subgraphs/pages/store/mariadb.ts). The
- * CHECKSUM TABLE comparison with the ingested database catches any drift.
- */
-function rawRows(c: PageChange): { page: unknown[]; revision: unknown[] } {
-  const p = c.page;
-  const r = c.revision;
-  return {
-    page: [
-      p.wikiId,
-      p.pageId,
-      p.namespace,
-      p.title,
-      p.isRedirect,
-      p.redirectNamespace,
-      p.redirectTitle,
-      p.latestRevId,
-      p.isDeleted,
-      p.version.dtUs,
-      p.version.revId,
-    ],
-    revision: [
-      r.wikiId,
-      r.revId,
-      r.pageId,
-      r.parentRevId,
-      new Date(r.timestamp),
-      r.sizeBytes,
-      r.sha1,
-      r.isMinorEdit,
-      r.comment,
-      r.editorName,
-      r.editorId,
-      r.isCommentVisible,
-      r.isContentVisible,
-      r.isEditorVisible,
-      r.visibilityDtUs,
-    ],
-  };
-}
-
 async function tableChecksums(pool: Pool): Promise<string> {
   const [rows] = await pool.query<RowDataPacket[]>('CHECKSUM TABLE pages_page, pages_revision');
   return rows.map((r) => String(r.Checksum)).join(',');
@@ -135,7 +94,11 @@ async function tableChecksums(pool: Pool): Promise<string> {
 async function rawCeiling(db: BenchDatabase, events: PageChangeEvent[]): Promise<W4Result['raw']> {
   // The store creates the tables (its migrations), then steps aside: only mysql2 writes.
   await (await openMariaDbPagesStore(db.url)).close();
-  const rows = events.map((e) => rawRows(toPageChange(e)));
+  // The store's own row builders and statements: the ceiling is the same writes without the platform around them.
+  const rows = events.map((e) => {
+    const change = toPageChange(e);
+    return { page: pageRow(change.page), revision: revisionRow(change.revision) };
+  });
   const pool = await openMariaDbPool(db.url, { connectionLimit: 1 });
   try {
     const started = performance.now();

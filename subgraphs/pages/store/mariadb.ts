@@ -78,7 +78,8 @@ ON DUPLICATE KEY UPDATE
 
 type SqlValue = string | number | boolean | Date | null;
 
-function pageRow(p: PageRecord): SqlValue[] {
+/** A page as `UPSERT_PAGES_SQL` takes it, column for column (also the benchmark's raw ceiling). */
+export function pageRow(p: PageRecord): SqlValue[] {
   return [
     p.wikiId,
     p.pageId,
@@ -94,7 +95,8 @@ function pageRow(p: PageRecord): SqlValue[] {
   ];
 }
 
-function revisionRow(r: RevisionRecord): SqlValue[] {
+/** A revision as `UPSERT_REVISIONS_SQL` takes it, column for column. */
+export function revisionRow(r: RevisionRecord): SqlValue[] {
   const timestamp = new Date(r.timestamp);
   if (Number.isNaN(timestamp.getTime())) {
     throw new RangeError(
