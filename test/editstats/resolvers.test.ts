@@ -3,72 +3,35 @@
  * extension (as the gateway calls it, through `_entities`), per-wiki series,
  * top lists, 64-bit net bytes, batching of page series, and input errors.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
 import editstats from '../../subgraphs/editstats/product';
-import type { EditStatsContext } from '../../subgraphs/editstats/context';
 import { Long } from '../../subgraphs/editstats/resolvers';
 import { createEmbeddedEditStatsStore } from '../../subgraphs/editstats/store/embedded';
 import type { EditStatsStore } from '../../subgraphs/editstats/store/port';
 import { EditHistory } from './history';
+import { countingStore, serveProduct, type ProductOperations } from '../harness/subgraph';
 
-let server: ApolloServer<EditStatsContext>;
 let store: EditStatsStore;
+let ops: ProductOperations;
+const run = (query: string, variables?: Record<string, unknown>) => ops.run(query, variables);
+const data = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  ops.data<T>(query, variables);
 let calls: Record<string, number>;
 const h = new EditHistory('enwiki', { seed: 31, meanGapMs: 30 * 60_000 }).run(400);
-
-/** Counts calls per store method; everything else passes through to the real store. */
-function counting(real: EditStatsStore): EditStatsStore {
-  return new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
-
-interface Result {
-  data?: Record<string, unknown> | null;
-  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
-}
-
-async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
-  const res = await server.executeOperation({ query, variables }, { contextValue: editstats.context(store) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
-
-async function data<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const result = await run(query, variables);
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
 
 const ts = (day: string) => `${day}00`;
 
 beforeAll(async () => {
-  server = new ApolloServer<EditStatsContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(editstats.sdlPath, 'utf8')), resolvers: editstats.resolvers },
-    ]),
-  });
-  await server.start();
+  ops = await serveProduct(editstats, () => store);
   const real = createEmbeddedEditStatsStore();
   await editstats.streams[0]!.apply(real, h.valid());
-  store = counting(real);
+  ({ store, calls } = countingStore(real));
 });
 
 beforeEach(() => {
-  calls = {};
+  for (const method of Object.keys(calls)) delete calls[method];
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 const ENTITIES = `query ($reps: [_Any!]!, $start: String!, $end: String!) {
   _entities(representations: $reps) {
@@ -217,11 +180,11 @@ describe('Long', () => {
       netBytes: 2 ** 31 + revId,
     }));
     await big.applyEdits(edits);
-    const res = await server.executeOperation(
-      { query: '{ wikiEditStats(wikiId: "bigwiki", start: "20260101", end: "20260101") { netBytes } }' },
-      { contextValue: editstats.context(big) },
-    );
-    expect(res.body.kind === 'single' && res.body.singleResult.data).toEqual({
+    const onBig = await serveProduct(editstats, () => big);
+    const res = await onBig
+      .run('{ wikiEditStats(wikiId: "bigwiki", start: "20260101", end: "20260101") { netBytes } }')
+      .finally(() => onBig.stop());
+    expect(res.data).toEqual({
       wikiEditStats: [{ netBytes: 3 * 2 ** 31 + 6 }],
     });
   });

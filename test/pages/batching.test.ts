@@ -3,39 +3,17 @@
  * one store read per batch, not N. Counted at the store port, on the real
  * embedded adapter.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
 import pages from '../../subgraphs/pages/product';
 import { toPageChange } from '../../subgraphs/pages/events';
 import { createEmbeddedPagesStore } from '../../subgraphs/pages/store/embedded';
 import type { PagesStore } from '../../subgraphs/pages/store/port';
-import type { PagesContext } from '../../subgraphs/pages/context';
 import type { PageChange } from '../../subgraphs/pages/model';
 import { pageChange } from '../fixtures/page-change';
-
-type Calls = Record<string, number>;
-
-/** Counts calls per store method; everything else passes through to the real store. */
-function counting(store: PagesStore): { store: PagesStore; calls: Calls } {
-  const calls: Calls = {};
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
-}
+import { countingStore, serveProduct, type ProductOperations } from '../harness/subgraph';
 
 const N = 30;
-let server: ApolloServer<PagesContext>;
-let counted: { store: PagesStore; calls: Calls };
+let ops: ProductOperations;
+let counted: { store: PagesStore; calls: Record<string, number> };
 
 beforeAll(async () => {
   const store = createEmbeddedPagesStore();
@@ -50,30 +28,17 @@ beforeAll(async () => {
     );
   }
   await store.applyChanges(changes);
-  counted = counting(store);
-  server = new ApolloServer<PagesContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(pages.sdlPath, 'utf8')), resolvers: pages.resolvers },
-    ]),
-  });
-  await server.start();
+  counted = countingStore(store);
+  ops = await serveProduct(pages, () => counted.store);
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 beforeEach(() => {
   for (const k of Object.keys(counted.calls)) delete counted.calls[k];
 });
 
-async function run(query: string, variables?: Record<string, unknown>) {
-  const res = await server.executeOperation(
-    { query, variables },
-    { contextValue: pages.context(counted.store) },
-  );
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  expect(res.body.singleResult.errors).toBeUndefined();
-  return res.body.singleResult.data as Record<string, unknown>;
-}
+const run = (query: string, variables?: Record<string, unknown>) => ops.data(query, variables);
 
 test('a page list with every latest revision and its page costs one read per level', async () => {
   const data = await run(`{ pages(wikiId: "enwiki", first: ${N}) {

@@ -2,54 +2,28 @@
  * The `pages` subgraph's API behaviour on the real embedded store: pagination,
  * lookups, deletion as a tombstone, revision visibility and input errors.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
 import pages from '../../subgraphs/pages/product';
 import { toPageChange } from '../../subgraphs/pages/events';
 import { createEmbeddedPagesStore } from '../../subgraphs/pages/store/embedded';
-import type { PagesContext } from '../../subgraphs/pages/context';
 import type { PagesStore } from '../../subgraphs/pages/store/port';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
+import { serveProduct, type ProductOperations } from '../harness/subgraph';
 
-let server: ApolloServer<PagesContext>;
 let store: PagesStore;
+let ops: ProductOperations;
+const run = (query: string, variables?: Record<string, unknown>) => ops.run(query, variables);
+const data = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  ops.data<T>(query, variables);
 
 async function apply(...specs: EventSpec[]): Promise<void> {
   await store.applyChanges(specs.map((s) => toPageChange(pageChange(s))));
 }
 
-interface Result {
-  data?: Record<string, unknown> | null;
-  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
-}
-
-async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
-  const res = await server.executeOperation({ query, variables }, { contextValue: pages.context(store) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
-
-async function data<T = Record<string, unknown>>(
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<T> {
-  const result = await run(query, variables);
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
-
 beforeAll(async () => {
-  server = new ApolloServer<PagesContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(pages.sdlPath, 'utf8')), resolvers: pages.resolvers },
-    ]),
-  });
-  await server.start();
+  ops = await serveProduct(pages, () => store);
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 beforeEach(async () => {
   store = createEmbeddedPagesStore();

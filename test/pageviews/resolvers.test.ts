@@ -3,37 +3,19 @@
  * by granularity, access and agent, top pages, entity resolution through the
  * `wikiId namespace title` key with batching, and input errors.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { PageviewsContext } from '../../subgraphs/pageviews/context';
 import type { HourlyCells, PageviewHour } from '../../subgraphs/pageviews/model';
 import pageviews from '../../subgraphs/pageviews/product';
 import { createEmbeddedPageviewsStore } from '../../subgraphs/pageviews/store/embedded';
 import type { PageviewsStore } from '../../subgraphs/pageviews/store/port';
+import { serveProduct, type ProductOperations } from '../harness/subgraph';
 
-let server: ApolloServer<PageviewsContext>;
 let store: PageviewsStore;
+let ops: ProductOperations;
+const run = (query: string, variables?: Record<string, unknown>) => ops.run(query, variables);
+const data = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  ops.data<T>(query, variables);
 let dailyReads: number;
 let dailyKeys: number;
-
-interface Result {
-  data?: Record<string, unknown> | null;
-  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
-}
-
-async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
-  const res = await server.executeOperation({ query, variables }, { contextValue: pageviews.context(store) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
-
-async function data<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const result = await run(query, variables);
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
 
 function hour(wikiId: string, project: string, title: string, h: string, cells: HourlyCells): PageviewHour {
   return { wikiId, project, namespace: 0, title, hour: h, cells };
@@ -62,15 +44,10 @@ function page(title: string, namespace = 0, wikiId = 'enwiki') {
 }
 
 beforeAll(async () => {
-  server = new ApolloServer<PageviewsContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(pageviews.sdlPath, 'utf8')), resolvers: pageviews.resolvers },
-    ]),
-  });
-  await server.start();
+  ops = await serveProduct(pageviews, () => store);
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 beforeEach(async () => {
   const embedded = createEmbeddedPageviewsStore({ retention: { hourlyDays: 0, dailyDays: 0 } });

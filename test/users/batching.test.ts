@@ -3,38 +3,16 @@
  * administrators, cost one store read per level, not N. Counted at the store
  * port, on the real embedded adapter.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { UsersContext } from '../../subgraphs/users/context';
 import { blocksChangeUserChanges, pageChangeUserChanges } from '../../subgraphs/users/events';
 import users from '../../subgraphs/users/product';
 import { createEmbeddedUsersStore } from '../../subgraphs/users/store/embedded';
 import type { UsersStore } from '../../subgraphs/users/store/port';
 import { ADMIN, blocksChange, editBy } from './fixtures';
-
-type Calls = Record<string, number>;
-
-/** Counts calls per store method; everything else passes through to the real store. */
-function counting(store: UsersStore): { store: UsersStore; calls: Calls } {
-  const calls: Calls = {};
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls[String(prop)] = (calls[String(prop)] ?? 0) + 1;
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
-}
+import { countingStore, serveProduct, type ProductOperations } from '../harness/subgraph';
 
 const N = 30;
-let server: ApolloServer<UsersContext>;
-let counted: { store: UsersStore; calls: Calls };
+let ops: ProductOperations;
+let counted: { store: UsersStore; calls: Record<string, number> };
 
 beforeAll(async () => {
   const store = createEmbeddedUsersStore();
@@ -55,16 +33,11 @@ beforeAll(async () => {
       ),
     ]);
   }
-  counted = counting(store);
-  server = new ApolloServer<UsersContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(users.sdlPath, 'utf8')), resolvers: users.resolvers },
-    ]),
-  });
-  await server.start();
+  counted = countingStore(store);
+  ops = await serveProduct(users, () => counted.store);
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 test('N entity references with their blocks and administrators cost one read per level', async () => {
   const representations = Array.from({ length: N }, (_, i) => ({
@@ -72,17 +45,12 @@ test('N entity references with their blocks and administrators cost one read per
     wikiId: 'enwiki',
     name: `Editor ${i + 1}`,
   }));
-  const res = await server.executeOperation(
-    {
-      query: `query ($r: [_Any!]!) { _entities(representations: $r) {
-        ... on User { name block { blockedBy { name editCount } } } } }`,
-      variables: { r: representations },
-    },
-    { contextValue: users.context(counted.store) },
+  const data = await ops.data<{ _entities: { block: { blockedBy: { name: string } } }[] }>(
+    `query ($r: [_Any!]!) { _entities(representations: $r) {
+      ... on User { name block { blockedBy { name editCount } } } } }`,
+    { r: representations },
   );
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  expect(res.body.singleResult.errors).toBeUndefined();
-  const entities = res.body.singleResult.data?._entities as { block: { blockedBy: { name: string } } }[];
+  const entities = data._entities;
   expect(entities.map((e) => e.block.blockedBy.name)).toEqual(
     representations.map((_, i) => `Admin ${i + 1}`),
   );

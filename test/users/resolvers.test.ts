@@ -4,50 +4,23 @@
  * expiry. Expiries are far in the past or the future, so no assertion depends
  * on when the test runs.
  */
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { readFileSync } from 'node:fs';
-import { parse } from 'graphql';
-import type { UsersContext } from '../../subgraphs/users/context';
 import { blocksChangeUserChanges, pageChangeUserChanges } from '../../subgraphs/users/events';
 import users from '../../subgraphs/users/product';
 import { createEmbeddedUsersStore } from '../../subgraphs/users/store/embedded';
 import type { UsersStore } from '../../subgraphs/users/store/port';
 import { ADMIN, blocksChange, editBy } from './fixtures';
+import { serveProduct, type ProductOperations } from '../harness/subgraph';
 
-let server: ApolloServer<UsersContext>;
 let store: UsersStore;
-
-interface Result {
-  data?: Record<string, unknown> | null;
-  errors?: readonly { message: string }[];
-}
-
-async function run(query: string, variables?: Record<string, unknown>): Promise<Result> {
-  const res = await server.executeOperation({ query, variables }, { contextValue: users.context(store) });
-  if (res.body.kind !== 'single') throw new Error('expected a single result');
-  return res.body.singleResult as Result;
-}
-
-async function data<T = Record<string, unknown>>(
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<T> {
-  const result = await run(query, variables);
-  expect(result.errors).toBeUndefined();
-  return result.data as T;
-}
+let ops: ProductOperations;
+const data = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
+  ops.data<T>(query, variables);
 
 beforeAll(async () => {
-  server = new ApolloServer<UsersContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: parse(readFileSync(users.sdlPath, 'utf8')), resolvers: users.resolvers },
-    ]),
-  });
-  await server.start();
+  ops = await serveProduct(users, () => store);
 });
 
-afterAll(() => server.stop());
+afterAll(() => ops.stop());
 
 beforeEach(async () => {
   store = createEmbeddedUsersStore();
