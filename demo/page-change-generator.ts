@@ -28,8 +28,8 @@ import {
   PAGE_CHANGE_STREAM,
   type PageChangeEvent,
   type UserEntity,
-} from '../subgraphs/pages/events';
-import type { PageChangeKind } from '../subgraphs/pages/model';
+} from '../streams/contracts/page-change';
+import type { PageChangeKind } from '../streams/contracts/page-change';
 
 export const PAGE_CHANGE_SCHEMA_URI = '/mediawiki/page/change/1.2.0';
 

@@ -23,7 +23,7 @@
  * of the hour elapsed: re-emitting an hour (a restarted feeder) sends the same
  * numbers, which is what the product's idempotency promises to absorb.
  */
-import type { PageChangeEvent } from '../subgraphs/pages/events';
+import type { PageChangeEvent } from '../streams/contracts/page-change';
 import {
   PAGEVIEW_HOURLY_SCHEMA_URI,
   PAGEVIEW_HOURLY_STREAM,

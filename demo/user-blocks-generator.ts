@@ -18,7 +18,7 @@
  * Everything random comes from one seeded PRNG, so the same seed and the same
  * observed events always yield the same blocks; only times follow the clock.
  */
-import type { PageChangeEvent, UserEntity } from '../subgraphs/pages/events';
+import type { PageChangeEvent, UserEntity } from '../streams/contracts/page-change';
 import {
   USER_BLOCKS_CHANGE_STREAM,
   type BlocksChangeEvent,

@@ -34,7 +34,8 @@ import { toMessage } from '../../streams/check';
 import { startIngest } from '../../streams/ingest';
 import type { EventLog, LogProducer, OutgoingMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
-import { PAGE_CHANGE_STREAM, toPageChange, type PageChangeEvent } from '../../subgraphs/pages/events';
+import { toPageChange } from '../../subgraphs/pages/events';
+import { PAGE_CHANGE_STREAM, type PageChangeEvent } from '../../streams/contracts/page-change';
 import { pageChangeBinding } from '../../subgraphs/pages/product';
 import {
   openMariaDbPagesStore,

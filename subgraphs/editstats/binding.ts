@@ -12,7 +12,7 @@ import {
   pageChangeInvalidReason,
   pageChangeKey,
   type PageChangeEvent,
-} from '../pages/events';
+} from '../../streams/contracts/page-change';
 import { editRecords } from './rollup';
 import type { EditStatsStore } from './store/port';
 

@@ -97,7 +97,7 @@
  *  then the edit rows of the buckets whose busiest page could still enter the
  *  list, busiest first.
  */
-import type { PageChangeEvent, UserEntity } from '../pages/events';
+import type { PageChangeEvent, UserEntity } from '../../streams/contracts/page-change';
 import type { DailyEditCounts, EditCounts, EditorKind, EditRecord } from './model';
 
 /** The page change kinds that save a new revision and so count as an edit. */

@@ -5,6 +5,7 @@
  * folds changes into `PageRecord` and `RevisionRecord` rows with the rules in
  * `state.ts`. Both adapters follow those rules and one contract suite checks it.
  */
+import type { PageChangeKind } from '../../streams/contracts/page-change';
 
 /** Version of a page's state: event time, then revision id to order events of the same instant. */
 export interface StateVersion {
@@ -12,8 +13,6 @@ export interface StateVersion {
   dtUs: number;
   revId: number;
 }
-
-export type PageChangeKind = 'create' | 'edit' | 'move' | 'delete' | 'undelete' | 'visibility_change';
 
 export interface PageKey {
   wikiId: string;

@@ -5,14 +5,14 @@
 import type { DataProduct, StreamBinding } from '../../platform/product';
 import { repoPath } from '../../platform/paths';
 import { createPagesContext, type PagesContext } from './context';
+import { toPageChange } from './events';
 import {
   PAGE_CHANGE_SCHEMA_TITLE,
   PAGE_CHANGE_STREAM,
   pageChangeInvalidReason,
   pageChangeKey,
-  toPageChange,
   type PageChangeEvent,
-} from './events';
+} from '../../streams/contracts/page-change';
 import { resolvers } from './resolvers';
 import { openPagesStore } from './store';
 import type { PagesStore } from './store/port';

@@ -2,7 +2,7 @@
  * The events the `users` product reads and their normalisation into
  * `UserChange`s (see `model.ts`):
  *  - `mediawiki/page/change` 1.x (stream `mediawiki.page_change.v1`), whose
- *    contract is the `pages` product's (`subgraphs/pages/events.ts`): each event
+ *    contract is streams/contracts/page-change.ts: each event
  *    tells about its performer and its revision's editor;
  *  - `mediawiki/user/blocks-change` 1.x (stream `mediawiki.user-blocks-change`),
  *    in the older Event Platform layout (`database` and `meta.dt` rather than
@@ -11,7 +11,12 @@
  * Only the fields read here are typed; the JSON schemas under schema/events/
  * are the full contracts and have validated every event that reaches this file.
  */
-import { isoToMicros, LIMITS, type PageChangeEvent, type UserEntity } from '../pages/events';
+import {
+  isoToMicros,
+  LIMITS,
+  type PageChangeEvent,
+  type UserEntity,
+} from '../../streams/contracts/page-change';
 import type { BlockRecord, UserChange, UserObservation } from './model';
 
 export const USER_BLOCKS_CHANGE_STREAM = 'mediawiki.user-blocks-change';

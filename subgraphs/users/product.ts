@@ -12,7 +12,7 @@ import {
   PAGE_CHANGE_STREAM,
   pageChangeKey,
   type PageChangeEvent,
-} from '../pages/events';
+} from '../../streams/contracts/page-change';
 import { createUsersContext, type UsersContext } from './context';
 import {
   blocksChangeInvalidReason,

@@ -18,7 +18,7 @@ import {
 import { EmbeddedEventLog } from '../../streams/embedded/log';
 import type { EventLog, LogMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
-import { PAGE_CHANGE_SCHEMA_TITLE, type PageChangeEvent } from '../../subgraphs/pages/events';
+import { PAGE_CHANGE_SCHEMA_TITLE, type PageChangeEvent } from '../../streams/contracts/page-change';
 import { USER_BLOCKS_CHANGE_SCHEMA_TITLE, type BlocksChangeEvent } from '../../subgraphs/users/events';
 import users from '../../subgraphs/users/product';
 import { testLogger } from '../harness/kafka';

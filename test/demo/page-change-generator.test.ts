@@ -1,7 +1,7 @@
 import { PageChangeGenerator, Random, sha1Base36 } from '../../demo/page-change-generator';
 import { loadEventSchemas } from '../../streams/schemas';
-import { PAGE_CHANGE_SCHEMA_TITLE, type PageChangeEvent } from '../../subgraphs/pages/events';
-import type { PageChangeKind } from '../../subgraphs/pages/model';
+import { PAGE_CHANGE_SCHEMA_TITLE, type PageChangeEvent } from '../../streams/contracts/page-change';
+import type { PageChangeKind } from '../../streams/contracts/page-change';
 
 const N = 5000;
 const KINDS: PageChangeKind[] = ['create', 'edit', 'move', 'delete', 'undelete', 'visibility_change'];

@@ -10,7 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { produceCommand, type ProduceIo } from '../../cli/produce';
 import { PageChangeGenerator } from '../../demo/page-change-generator';
 import type { EventLog, LogMessage } from '../../streams/port';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import { testKafkaBrokers, testKafkaLog, uniqueTopic } from '../harness/kafka';
 import { pollUntil } from '../harness/wait';
 

@@ -7,7 +7,7 @@ import { PageChangeGenerator } from '../../demo/page-change-generator';
 import { BLOCKS_PER_PAGE_CHANGE, UserBlocksGenerator } from '../../demo/user-blocks-generator';
 import { rejectReason } from '../../streams/check';
 import { loadEventSchemas } from '../../streams/schemas';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import type { BlocksChangeEvent } from '../../subgraphs/users/events';
 import { userBlocksChangeBinding } from '../../subgraphs/users/product';
 

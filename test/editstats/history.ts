@@ -5,8 +5,8 @@
  * be. The tally is the oracle: it is kept from what the simulation chose (who
  * edited, how big each revision is), not by calling the product's rules.
  */
-import type { PageChangeEvent, UserEntity } from '../../subgraphs/pages/events';
-import type { PageChangeKind } from '../../subgraphs/pages/model';
+import type { PageChangeEvent, UserEntity } from '../../streams/contracts/page-change';
+import type { PageChangeKind } from '../../streams/contracts/page-change';
 import type { ValidEvent } from '../../platform/product';
 import { pageChange } from '../fixtures/page-change';
 import { prng } from '../fixtures/random';

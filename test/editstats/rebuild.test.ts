@@ -25,7 +25,7 @@ import {
   EDITSTATS_TABLES,
 } from '../../subgraphs/editstats/store/migrations';
 import type { EditStatsStore } from '../../subgraphs/editstats/store/port';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import { dropTestKeyspaces, testCassandraConfig } from '../harness/cassandra';
 import { testKafkaBrokers, testLogger, uniqueTopic } from '../harness/kafka';
 import { waitFor } from '../harness/wait';

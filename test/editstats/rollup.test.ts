@@ -3,7 +3,7 @@
  * many bytes it changed, which day it belongs to; the day arguments of the
  * API; and the bounded top-N selection against a full sort.
  */
-import type { PageChangeEvent, UserEntity } from '../../subgraphs/pages/events';
+import type { PageChangeEvent, UserEntity } from '../../streams/contracts/page-change';
 import {
   aqsTimestamp,
   daysBetween,

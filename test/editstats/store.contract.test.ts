@@ -9,7 +9,7 @@
  * Tests isolate themselves by wiki id, so one store (one keyspace) serves a file.
  */
 import { openCassandraSession, type CassandraSession } from '../../platform/cassandra';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import { editStatsPageChangeBinding as binding } from '../../subgraphs/editstats/binding';
 import { openCassandraEditStatsStore } from '../../subgraphs/editstats/store/cassandra';
 import {

@@ -2,8 +2,10 @@
  * The merge rules (state.ts) and event normalisation (events.ts) on their own,
  * without a store: the contract suite then checks that both adapters follow them.
  */
-import { isoToMicros, normaliseIso, toPageChange, type PageChangeEvent } from '../../subgraphs/pages/events';
-import type { PageChangeKind, PageRecord, RevisionRecord } from '../../subgraphs/pages/model';
+import { toPageChange } from '../../subgraphs/pages/events';
+import { isoToMicros, normaliseIso, type PageChangeEvent } from '../../streams/contracts/page-change';
+import type { PageRecord, RevisionRecord } from '../../subgraphs/pages/model';
+import type { PageChangeKind } from '../../streams/contracts/page-change';
 import { compareVersions, mergePage, mergeRevision } from '../../subgraphs/pages/state';
 
 interface Spec {

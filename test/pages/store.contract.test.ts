@@ -15,8 +15,10 @@ import {
   withTransaction,
   type Migration,
 } from '../../platform/mariadb';
-import { toPageChange, type PageChangeEvent, type UserEntity } from '../../subgraphs/pages/events';
-import type { PageChange, PageChangeKind, PageRecord, RevisionRecord } from '../../subgraphs/pages/model';
+import { toPageChange } from '../../subgraphs/pages/events';
+import { type PageChangeEvent, type UserEntity } from '../../streams/contracts/page-change';
+import type { PageChange, PageRecord, RevisionRecord } from '../../subgraphs/pages/model';
+import type { PageChangeKind } from '../../streams/contracts/page-change';
 import { mergePage, mergeRevision } from '../../subgraphs/pages/state';
 import { createEmbeddedPagesStore } from '../../subgraphs/pages/store/embedded';
 import { openMariaDbPagesStore, UPSERT_CHUNK_ROWS } from '../../subgraphs/pages/store/mariadb';

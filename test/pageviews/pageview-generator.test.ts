@@ -6,7 +6,7 @@
  */
 import { PageChangeGenerator } from '../../demo/page-change-generator';
 import { DEFAULT_BACKFILL_HOURS, PageviewGenerator } from '../../demo/pageview-generator';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import { toPageviewHour, type PageviewHourlyEvent } from '../../subgraphs/pageviews/events';
 import { pageviewHourlyBinding } from '../../subgraphs/pageviews/product';
 import { createEmbeddedPageviewsStore } from '../../subgraphs/pageviews/store/embedded';

@@ -11,7 +11,7 @@ import { EmbeddedEventLog } from '../../streams/embedded/log';
 import { DLQ_HEADERS, startIngest, type IngestHandle } from '../../streams/ingest';
 import type { EventLog, LogConsumer, LogMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
-import type { PageChangeEvent } from '../../subgraphs/pages/events';
+import type { PageChangeEvent } from '../../streams/contracts/page-change';
 import { testKafkaLog, testLogger, uniqueTopic } from '../harness/kafka';
 import { waitFor } from '../harness/wait';
 

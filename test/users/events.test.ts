@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { repoPath } from '../../platform/paths';
 import { rejectReason } from '../../streams/check';
 import { loadEventSchemas } from '../../streams/schemas';
-import { isoToMicros } from '../../subgraphs/pages/events';
+import { isoToMicros } from '../../streams/contracts/page-change';
 import {
   blocksChangeInvalidReason,
   blocksChangeUserChanges,

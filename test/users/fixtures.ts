@@ -4,7 +4,7 @@
  * full user entities. `test/users/events.test.ts` checks they validate against
  * the real schemas.
  */
-import type { PageChangeEvent, UserEntity } from '../../subgraphs/pages/events';
+import type { PageChangeEvent, UserEntity } from '../../streams/contracts/page-change';
 import type { BlocksChangeEvent, BlocksEntity, LegacyPerformer } from '../../subgraphs/users/events';
 import { pageChange } from '../fixtures/page-change';
 

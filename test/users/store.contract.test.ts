@@ -8,7 +8,7 @@
  *
  * Tests isolate themselves by wiki id, so one store (one database) serves a file.
  */
-import type { PageChangeEvent, UserEntity } from '../../subgraphs/pages/events';
+import type { PageChangeEvent, UserEntity } from '../../streams/contracts/page-change';
 import {
   blocksChangeUserChanges,
   pageChangeUserChanges,
