@@ -3,16 +3,12 @@
  * UTC. The statistics are daily, so an hour only selects its day. Bad input is
  * a `BAD_USER_INPUT` GraphQL error naming the argument.
  */
-import { GraphQLError } from 'graphql';
+import { badInput } from '../../platform/graphql';
 
 /** Longest `start`–`end` range, in days: bounds a response to ten years of daily points. */
 export const MAX_RANGE_DAYS = 3660;
 
 const DAY_ARG = /^(\d{4})(\d{2})(\d{2})(\d{2})?$/;
-
-export function badInput(message: string, argumentName: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
-}
 
 /** `YYYYMMDD` of a `YYYYMMDDHH` or `YYYYMMDD` argument that names a real UTC date and hour. */
 export function parseDay(value: string, argumentName: string): string {

@@ -7,7 +7,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import type { EditStatsContext } from './context';
-import { aqsTimestamp, badInput, parseDay, parseDayRange } from './days';
+import { badInput } from '../../platform/graphql';
+import { aqsTimestamp, parseDay, parseDayRange } from './days';
 import type { DailyEditCounts, PageDayCounts } from './model';
 
 /** Most pages a top list returns. */

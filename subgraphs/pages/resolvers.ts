@@ -5,14 +5,11 @@
  * though the store keeps the last known value.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLError } from 'graphql';
+import { badInput, DateTime } from '../../platform/graphql';
 import { checkPageSize, decodeCursor, encodeCursor, toConnection } from './cursor';
 import { primePages, type PagesContext } from './context';
 import type { PageRecord, RevisionRecord } from './model';
-
-function badInput(message: string, argumentName: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
-}
 
 /** GraphQL `ID`s arrive as strings; MediaWiki ids are positive integers. */
 function parseId(value: unknown, argumentName: string): number {
@@ -25,27 +22,6 @@ function parseId(value: unknown, argumentName: string): number {
   }
   return Number(text);
 }
-
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-export const DateTime = new GraphQLScalarType<string, string>({
-  name: 'DateTime',
-  description: 'An instant in UTC, as an ISO-8601 string with a `Z` offset.',
-  serialize(value) {
-    if (value instanceof Date) return value.toISOString();
-    if (typeof value === 'string' && ISO_UTC.test(value)) return value;
-    throw new GraphQLError(`DateTime cannot represent ${JSON.stringify(value)}`);
-  },
-  parseValue(value) {
-    if (typeof value === 'string' && ISO_UTC.test(value) && !Number.isNaN(Date.parse(value))) return value;
-    throw new GraphQLError(`DateTime must be an ISO-8601 UTC string like 2026-01-01T00:00:00Z`);
-  },
-  parseLiteral(ast) {
-    if (ast.kind === Kind.STRING && ISO_UTC.test(ast.value) && !Number.isNaN(Date.parse(ast.value)))
-      return ast.value;
-    throw new GraphQLError(`DateTime must be an ISO-8601 UTC string like 2026-01-01T00:00:00Z`);
-  },
-});
 
 async function livePage(ctx: PagesContext, wikiId: string, pageId: number): Promise<PageRecord | null> {
   const page = await ctx.pageById.load({ wikiId, pageId });

@@ -5,17 +5,13 @@
  * arguments are BAD_USER_INPUT errors naming the argument.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { GraphQLError } from 'graphql';
+import { badInput } from '../../platform/graphql';
 import type { PageviewsContext } from './context';
 import { dailyColumn, type Access, type Agent, type DailyRow } from './model';
 import { namespaceOfTitle } from './namespaces';
 import { projectOfWiki } from './projects';
 import { MAX_TOP_PAGES } from './store/port';
 import { fullMonths, keyToMs } from './timestamps';
-
-function badInput(message: string, argumentName: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argumentName } });
-}
 
 /*
  * GraphQL enum names ↔ AQS's values. Mapped here rather than as enum internal

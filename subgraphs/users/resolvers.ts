@@ -5,7 +5,7 @@
  * at read time, because no event marks the moment a block runs out.
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { DateTime } from '../pages/resolvers';
+import { DateTime } from '../../platform/graphql';
 import type { UsersContext } from './context';
 import type { BlockRecord, BlockRestriction, UserRecord } from './model';
 import { canonicalUserName } from './names';
