@@ -5,6 +5,7 @@
 import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
+import { DAY_MS, hourOf } from '../../subgraphs/pageviews/timestamps';
 import { pollUntil } from '../harness/wait';
 
 let platform: Platform;
@@ -140,4 +141,42 @@ test('the cross-product query has data in every field: editors and blocks, past 
   );
   expect(editors.some((e) => e.isAnonymous)).toBe(true);
   expect(editors.some((e) => e.block !== null && Date.parse(e.block.expiry) > Date.now())).toBe(true);
+});
+
+interface TopPage {
+  rank: number;
+  views: number;
+  title: string;
+  page: { pageId: string; title: string; pageviews: { timestamp: string; views: number }[] } | null;
+}
+
+test('the demo has pageviews for the last days, ranked and per page, joined with pages', async () => {
+  const today = hourOf(Date.now()).slice(0, 8);
+  const threeDaysAgo = hourOf(Date.now() - 3 * DAY_MS).slice(0, 8);
+  const query = `{
+    topPages(wikiId: "enwiki", date: "${today}", first: 3) {
+      rank
+      views
+      title
+      page {
+        pageId
+        title
+        pageviews(start: "${threeDaysAgo}", end: "${today}", access: ALL_ACCESS, agent: ALL_AGENTS) { timestamp views }
+      }
+    }
+  }`;
+  const { topPages: top } = await pollUntil(
+    () => gql<{ topPages: TopPage[] }>(query),
+    (d) => d.topPages.length === 3,
+    { intervalMs: 200 },
+  );
+  expect(top.map((t) => t.rank)).toEqual([1, 2, 3]);
+  expect(top[0]!.views).toBeGreaterThanOrEqual(top[2]!.views);
+  for (const t of top) {
+    // Resolved by the pages product (a demo page it knows) over the `wikiId namespace title` key.
+    expect(t.page?.title).toBe(t.title);
+    expect(t.page!.pageId).toMatch(/^\d+$/);
+    expect(t.page!.pageviews.length).toBeGreaterThanOrEqual(3);
+    expect(t.page!.pageviews.every((p) => p.views > 0)).toBe(true);
+  }
 });
