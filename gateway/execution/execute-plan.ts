@@ -29,12 +29,17 @@ import * as queryPlanner from '@apollo/query-planner';
 import type { FetchNode, PlanNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
 import { GraphQLError, Kind, TypeNameMetaFieldDef, type GraphQLSchema } from 'graphql';
 import { FetchError, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
+import { responseObject } from './response-object';
 
 // Both packages re-export through getters (TypeScript's export helpers); some
 // of these run per entity, so read them once.
 const assert: typeof federation.assert = federation.assert;
 const { ERRORS, errorCodeDef } = federation;
 const { evaluateCondition, getResponseName } = queryPlanner;
+// graphql's index re-exports through getters too.
+const TYPENAME = TypeNameMetaFieldDef.name;
+const FIELD = Kind.FIELD;
+const INLINE_FRAGMENT = Kind.INLINE_FRAGMENT;
 
 type ResultObject = Record<string, unknown>;
 
@@ -126,42 +131,15 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
     return;
   }
 
-  const representations: ResultObject[] = [];
-  const representationToEntity: number[] = [];
-  // De-duplication key of each representation. For the usual `requires` (plain
-  // fields: the key and @requires fields) without input rewrites, every
-  // representation has the same keys in the same order, so the JSON of its
-  // values identifies it; stringifying a small array is much cheaper than
-  // stringifying the null-prototype object itself.
   const fields = plainFields(fetch);
-  const keys: string[] = [];
-  entities.forEach((entity, index) => {
-    const representation = executeSelectionSet(schema, entity, fetch.requires as QueryPlanSelectionNode[]);
-    if (representation && representation[TypeNameMetaFieldDef.name]) {
-      applyRewrites(schema, fetch.inputRewrites, representation);
-      representations.push(representation);
-      representationToEntity.push(index);
-      keys.push(JSON.stringify(fields ? fields.map((field) => representation[field]) : representation));
-    }
-  });
-  if (representations.length < 1) return;
+  const { distinct, twin, toEntity } = fields
+    ? collectPlainRepresentations(entities, fields)
+    : collectRepresentations(schema, fetch, entities);
+  if (twin.length < 1) return;
   if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
 
-  // Distinct representations, and for each original one the index of its distinct twin.
-  const indexByKey = new Map<string, number>();
-  const distinct: ResultObject[] = [];
-  const twin = keys.map((key, i) => {
-    let index = indexByKey.get(key);
-    if (index === undefined) {
-      index = distinct.length;
-      indexByKey.set(key, index);
-      distinct.push(representations[i] as ResultObject);
-    }
-    return index;
-  });
-
   let received: unknown[] | undefined;
-  if (distinct.length < representations.length) {
+  if (distinct.length < twin.length) {
     const response = await send(client, fetch, { ...variables, representations: distinct });
     const deduplicated = response.data?._entities;
     if (!response.errors && Array.isArray(deduplicated) && deduplicated.length === distinct.length) {
@@ -179,6 +157,8 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
     // Otherwise fall through: the full call below reproduces stock's errors exactly.
   }
   if (received === undefined) {
+    // Every representation, duplicates included: the same JSON stock sends.
+    const representations = twin.map((index) => distinct[index]);
     const data = await sendOperation(execution, fetch, cursor, client, { ...variables, representations });
     if (!data) return;
     if (!(data._entities && Array.isArray(data._entities))) {
@@ -192,11 +172,112 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
   // Over `entities.length`, not `representations.length`, exactly as stock does.
   for (let i = 0; i < entities.length; i++) {
     const receivedEntity = received[i] as ResultObject | null | undefined;
-    const existingEntity = entities[representationToEntity[i] as number] as ResultObject;
+    const existingEntity = entities[toEntity[i] as number] as ResultObject;
     if (receivedEntity && !receivedEntity.__typename) receivedEntity.__typename = existingEntity.__typename;
     applyRewrites(schema, fetch.outputRewrites, receivedEntity as ResultObject);
-    deepMerge(entities[representationToEntity[i] as number], receivedEntity);
+    deepMerge(entities[toEntity[i] as number], receivedEntity);
   }
+}
+
+/**
+ * An entity fetch's representations, de-duplicated: stock builds one per
+ * entity and sends them all; W1 asks reviews for the same product and author
+ * dozens of times per query.
+ */
+interface Representations {
+  /** Each distinct representation once, in order of first appearance. */
+  distinct: ResultObject[];
+  /** Per entity that has a representation, in entity order: the index of its representation in `distinct`. */
+  twin: number[];
+  /** Per entity that has a representation, in entity order: the entity's index. */
+  toEntity: number[];
+}
+
+/**
+ * The general case: stock's representation for every entity, identified by its
+ * JSON (input rewrites applied first, as stock applies them before sending).
+ */
+export function collectRepresentations(
+  schema: GraphQLSchema,
+  fetch: FetchNode,
+  entities: ResultObject[],
+): Representations {
+  const collected: Representations = { distinct: [], twin: [], toEntity: [] };
+  const indexByKey = new Map<string, number>();
+  entities.forEach((entity, entityIndex) => {
+    const representation = executeSelectionSet(schema, entity, fetch.requires as QueryPlanSelectionNode[]);
+    if (!representation || !representation[TYPENAME]) return;
+    applyRewrites(schema, fetch.inputRewrites, representation);
+    const key = JSON.stringify(representation);
+    let index = indexByKey.get(key);
+    if (index === undefined) {
+      index = collected.distinct.length;
+      indexByKey.set(key, index);
+      collected.distinct.push(representation);
+    }
+    collected.twin.push(index);
+    collected.toEntity.push(entityIndex);
+  });
+  return collected;
+}
+
+/**
+ * The usual case, `requires` of plain fields (the key and @requires fields)
+ * with no input rewrite: a representation is those fields' values, so
+ * duplicates are found from the entity's values through a trie of Maps (one
+ * level per field) and a representation object is built only for the first of
+ * each. A field holding an object or a list (a custom scalar, a list of keys)
+ * is identified by the JSON of all the values instead. The result is what
+ * `collectRepresentations` would give, without an object, an array and a JSON
+ * string per entity.
+ */
+export function collectPlainRepresentations(entities: ResultObject[], fields: string[]): Representations {
+  const collected: Representations = { distinct: [], twin: [], toEntity: [] };
+  // Stock drops a representation without a (truthy) __typename.
+  if (!fields.includes(TYPENAME)) return collected;
+  const trie = new Map<unknown, unknown>();
+  let byJson: Map<string, number> | undefined;
+  const last = fields.length - 1;
+  entities: for (let entityIndex = 0; entityIndex < entities.length; entityIndex++) {
+    const entity = entities[entityIndex] as ResultObject;
+    let structured = false;
+    for (const field of fields) {
+      // Stock's representation is null when a required field is missing.
+      if (!hasOwn(entity, field) || entity[field] === undefined) continue entities;
+      const value = entity[field];
+      if (value !== null && typeof value === 'object') structured = true;
+    }
+    if (!entity[TYPENAME]) continue;
+    let index: number | undefined;
+    if (structured) {
+      byJson ??= new Map();
+      const key = JSON.stringify(fields.map((field) => entity[field]));
+      index = byJson.get(key);
+      if (index === undefined) byJson.set(key, (index = collected.distinct.length));
+    } else {
+      let node = trie;
+      for (let f = 0; f < last; f++) {
+        const value = entity[fields[f] as string];
+        let next = node.get(value) as Map<unknown, unknown> | undefined;
+        if (next === undefined) node.set(value, (next = new Map()));
+        node = next;
+      }
+      const value = entity[fields[last] as string];
+      index = node.get(value) as number | undefined;
+      if (index === undefined) node.set(value, (index = collected.distinct.length));
+    }
+    if (index === collected.distinct.length) {
+      const representation = responseObject();
+      for (const field of fields) {
+        const value = entity[field];
+        representation[field] = Array.isArray(value) ? value.slice() : value;
+      }
+      collected.distinct.push(representation);
+    }
+    collected.twin.push(index);
+    collected.toEntity.push(entityIndex);
+  }
+  return collected;
 }
 
 /** Per fetch node, its request body around the variables: the operation text is escaped once, not per call. */
@@ -398,7 +479,7 @@ function plainFields(fetch: FetchNode): string[] | undefined {
     const requires = fetch.requires ?? [];
     const plain =
       (fetch.inputRewrites?.length ?? 0) === 0 &&
-      requires.every((s) => s.kind === Kind.FIELD && s.selections === undefined);
+      requires.every((s) => s.kind === FIELD && s.selections === undefined);
     fields = plain ? requires.map((s) => getResponseName(s as Parameters<typeof getResponseName>[0])) : null;
     plainFieldsCache.set(fetch, fields);
   }
@@ -412,9 +493,9 @@ function executeSelectionSet(
   selections: readonly QueryPlanSelectionNode[],
 ): ResultObject | null {
   if (source === null) return null;
-  const result: ResultObject = Object.create(null);
+  const result: ResultObject = responseObject();
   for (const selection of selections) {
-    if (selection.kind === Kind.FIELD) {
+    if (selection.kind === FIELD) {
       const responseName = getResponseName(selection);
       const subselections = selection.selections;
       if (!hasOwn(source, responseName) || typeof source[responseName] === 'undefined') return null;
@@ -428,7 +509,7 @@ function executeSelectionSet(
       } else {
         result[responseName] = value;
       }
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+    } else if (selection.kind === INLINE_FRAGMENT) {
       if (!selection.typeCondition || !source) continue;
       if (isObjectOfType(schema, source, selection.typeCondition)) {
         deepMerge(result, executeSelectionSet(schema, source, selection.selections));

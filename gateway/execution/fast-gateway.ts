@@ -50,6 +50,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import type { Logger } from 'pino';
 import { executePlanNode, type PlanExecution } from './execute-plan';
 import { compileOperation, computeCompiledResponse, type CompiledOperation } from './result-shaping';
+import { responseObject } from './response-object';
 import { pooledFetcher, SubgraphClient } from './subgraph-client';
 import type {
   GatewayExecutionResult,
@@ -191,7 +192,7 @@ export class FastGateway implements GatewayInterface {
       requestContext,
       errors: [],
     };
-    const data: Record<string, unknown> = Object.create(null);
+    const data: Record<string, unknown> = responseObject();
     const root = prepared.plan.node as PlanNode | undefined;
     if (root) await executePlanNode(execution, root, { path: [], data, fullResult: data });
     return this.shape(requestContext, prepared, data, execution.errors as GraphQLError[]);

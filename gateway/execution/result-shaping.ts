@@ -26,6 +26,7 @@ import type {
   Variable,
 } from '@apollo/federation-internals';
 import type { GraphQLError } from 'graphql';
+import { responseObject } from './response-object';
 
 // The package re-exports everything through getters (TypeScript's export
 // helpers); these run for every value of every response, so read them once.
@@ -37,7 +38,8 @@ const {
   isNonNullType,
   isObjectType,
   isSubtype,
-  isValidLeafValue,
+  isCustomScalarType,
+  isEnumType,
   typenameFieldName,
   Variable: VariableClass,
 } = federation;
@@ -60,14 +62,40 @@ type CompiledType =
   | { kind: 'nonNull'; type: Type; ofType: CompiledType; ofTypeType: Type }
   | { kind: 'list'; type: Type; ofType: CompiledType }
   | { kind: 'composite'; type: CompositeType }
-  | { kind: 'leaf'; type: ScalarType | EnumType };
+  | { kind: 'leaf'; type: ScalarType | EnumType; isValid: (value: unknown) => boolean };
 
-function compileType(type: Type): CompiledType {
+function compileType(schema: Schema, type: Type): CompiledType {
   if (isNonNullType(type))
-    return { kind: 'nonNull', type, ofType: compileType(type.ofType), ofTypeType: type.ofType };
-  if (isListType(type)) return { kind: 'list', type, ofType: compileType(type.ofType) };
+    return { kind: 'nonNull', type, ofType: compileType(schema, type.ofType), ofTypeType: type.ofType };
+  if (isListType(type)) return { kind: 'list', type, ofType: compileType(schema, type.ofType) };
   if (isCompositeType(type)) return { kind: 'composite', type };
-  return { kind: 'leaf', type: type as ScalarType | EnumType };
+  const leaf = type as ScalarType | EnumType;
+  return { kind: 'leaf', type: leaf, isValid: leafValidator(schema, leaf) };
+}
+
+/** federation-internals' `integerStringRegExp` (not exported). */
+const INTEGER_STRING = /^-?(?:0|[1-9][0-9]*)$/;
+
+/**
+ * Stock's `isValidLeafValue(schema, value, type)` for one leaf type, with the
+ * schema's built-in types compared once instead of looked up per value.
+ */
+export function leafValidator(schema: Schema, type: ScalarType | EnumType): (value: unknown) => boolean {
+  if (isCustomScalarType(type)) return () => true;
+  const isBoolean = type === schema.booleanType();
+  const isInt = type === schema.intType();
+  const isIntOrId = isInt || type === schema.idType();
+  const isFloat = type === schema.floatType();
+  const enumType = isEnumType(type) ? type : undefined;
+  return (value) => {
+    if (typeof value === 'boolean') return isBoolean;
+    if (typeof value === 'number' && isFinite(value))
+      return isIntOrId ? INTEGER_STRING.test(String(value)) : isFloat;
+    if (typeof value === 'string') {
+      return enumType ? enumType.value(value) !== undefined : !isBoolean && !isInt && !isFloat;
+    }
+    return false;
+  };
 }
 
 interface CompiledField {
@@ -164,7 +192,7 @@ function compileSelectionSet(schema: Schema, selectionSet: SelectionSet): Compil
         isTypename: field.name === typenameFieldName,
         isIntrospection: field.definition.isSchemaIntrospectionField(),
         selection,
-        type: compileType(field.definition.type as Type),
+        type: compileType(schema, field.definition.type as Type),
         selections: selection.selectionSet ? compileSelectionSet(schema, selection.selectionSet) : undefined,
       };
     }
@@ -200,7 +228,7 @@ export function computeCompiledResponse({
     isInvalid: false,
     hasErrors: false,
   };
-  const data: ResultObject = Object.create(null);
+  const data: ResultObject = responseObject();
   const result = applySelectionSet(input, compiled.selections, data, parameters, [], compiled.rootType);
   return { data: result === NULL_BUBBLE_UP ? null : data, errors: parameters.errors };
 }
@@ -445,7 +473,7 @@ function updateOutputValue(
       }
       objectType = typenameType;
     }
-    const outputObject = (outputValue === undefined ? Object.create(null) : outputValue) as ResultObject;
+    const outputObject = (outputValue === undefined ? responseObject() : outputValue) as ResultObject;
     const applied = applySelectionSet(
       inputValue as ResultObject,
       selections,
@@ -458,7 +486,7 @@ function updateOutputValue(
     return result(parameters, hasErrors ? null : outputObject, false, hasErrors);
   }
   assert(outputValue === undefined, () => `Excepted output to be undefined but got ${type} for type ${type}`);
-  const isValidValue = isValidLeafValue(parameters.compiled.schema, inputValue, compiledType.type);
+  const isValidValue = compiledType.isValid(inputValue);
   if (!isValidValue) {
     parameters.errors.push(
       ERRORS.INVALID_GRAPHQL.err(

@@ -6,11 +6,28 @@
  * @skip/@include by variable, and the list flattening of entity paths.
  */
 import { composeServices } from '@apollo/composition';
-import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
+import {
+  isValidLeafValue,
+  operationFromDocument,
+  Supergraph,
+  type EnumType,
+  type ScalarType,
+} from '@apollo/federation-internals';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping';
 import { parse } from 'graphql';
-import { flattenResultsAtPath } from '../../gateway/execution/execute-plan';
-import { compileOperation, computeCompiledResponse } from '../../gateway/execution/result-shaping';
+import type { FetchNode } from '@apollo/query-planner';
+import type { GraphQLSchema } from 'graphql';
+import {
+  collectPlainRepresentations,
+  collectRepresentations,
+  flattenResultsAtPath,
+} from '../../gateway/execution/execute-plan';
+import { responseObject } from '../../gateway/execution/response-object';
+import {
+  compileOperation,
+  computeCompiledResponse,
+  leafValidator,
+} from '../../gateway/execution/result-shaping';
 
 const SDL = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
 type Query {
@@ -213,4 +230,124 @@ describe('entity path flattening matches stock', () => {
       }
     });
   }
+});
+
+describe('entity representations', () => {
+  // A fixed pseudo-random generator: the same entities on every run.
+  let seed = 11;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+  // Values that look alike but are different JSON ('1' and 1, null and a missing
+  // field), objects and lists (custom scalars, list keys), falsy typenames.
+  const VALUES: readonly unknown[] = [
+    '1',
+    1,
+    '2',
+    2,
+    true,
+    'true',
+    null,
+    0,
+    -0,
+    '',
+    { a: 1 },
+    [1, 2],
+    [1, 2],
+  ];
+  const TYPENAMES: readonly unknown[] = ['Product', 'Product', 'Product', 'User', '', null];
+  const FIELDS = ['__typename', 'upc', 'sku'];
+  const fetch = {
+    requires: FIELDS.map((name) => ({ kind: 'Field', name })),
+  } as unknown as FetchNode;
+
+  function entity(): Record<string, unknown> {
+    const result: Record<string, unknown> = { extra: pick(VALUES) };
+    for (const field of FIELDS) {
+      const r = random();
+      if (r < 0.05) continue; // missing: no representation
+      if (r < 0.08) result[field] = undefined;
+      else result[field] = field === '__typename' ? pick(TYPENAMES) : pick(VALUES);
+    }
+    return result;
+  }
+
+  it('the plain-field trie finds exactly the duplicates the general path finds by JSON', () => {
+    for (let run = 0; run < 500; run++) {
+      const entities = Array.from({ length: 1 + Math.floor(random() * 40) }, entity);
+      const general = collectRepresentations({} as GraphQLSchema, fetch, entities);
+      const plain = collectPlainRepresentations(entities, FIELDS);
+      expect(JSON.stringify(plain.distinct)).toBe(JSON.stringify(general.distinct));
+      expect(plain.twin).toEqual(general.twin);
+      expect(plain.toEntity).toEqual(general.toEntity);
+      // A list-valued field is copied, never shared with the entity.
+      plain.distinct.forEach((representation, i) => {
+        const source = entities[plain.toEntity[plain.twin.indexOf(i)] as number] as Record<string, unknown>;
+        for (const field of FIELDS) {
+          if (Array.isArray(source[field])) expect(representation[field]).not.toBe(source[field]);
+        }
+      });
+    }
+  });
+
+  it('without __typename among the fields there is no representation, as in stock', () => {
+    const entities = [{ __typename: 'Product', upc: '1' }];
+    expect(collectPlainRepresentations(entities, ['upc']).twin).toEqual([]);
+    expect(
+      collectRepresentations(
+        {} as GraphQLSchema,
+        { requires: [{ kind: 'Field', name: 'upc' }] } as unknown as FetchNode,
+        entities,
+      ).twin,
+    ).toEqual([]);
+  });
+});
+
+describe('responseObject', () => {
+  it('inherits nothing, so any field name is a plain own key, as with Object.create(null)', () => {
+    const object = responseObject();
+    expect(object.toString).toBeUndefined();
+    expect(object.constructor).toBeUndefined();
+    expect('hasOwnProperty' in object).toBe(false);
+    object.__proto__ = 'a field';
+    object.constructor = 1;
+    expect(Object.keys(object)).toEqual(['__proto__', 'constructor']);
+    expect(JSON.stringify(object)).toBe('{"__proto__":"a field","constructor":1}');
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(object))).toBeNull();
+  });
+});
+
+describe('leaf value checks match stock isValidLeafValue', () => {
+  const schema = apiSchema;
+  const VALUES: readonly unknown[] = [
+    true,
+    false,
+    0,
+    -0,
+    1,
+    -7,
+    1.5,
+    1e21,
+    2 ** 53,
+    NaN,
+    Infinity,
+    '',
+    '1',
+    'BIG',
+    'SMALL',
+    'big',
+    null,
+    undefined,
+    {},
+    [1],
+  ];
+  const types = ['Int', 'Float', 'String', 'Boolean', 'ID', 'Kind'].map((name) => schema.type(name));
+  it.each(types.map((type) => [String(type), type]))('%s', (_name, type) => {
+    const check = leafValidator(schema, type as ScalarType | EnumType);
+    for (const value of VALUES) {
+      expect([value, check(value)]).toEqual([
+        value,
+        isValidLeafValue(schema, value, type as ScalarType | EnumType),
+      ]);
+    }
+  });
 });
