@@ -131,9 +131,9 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
     return;
   }
 
-  const fields = plainFields(fetch);
-  const { distinct, twin, toEntity } = fields
-    ? collectPlainRepresentations(entities, fields)
+  const plain = plainRequires(fetch);
+  const { distinct, twin, toEntity } = plain
+    ? collectPlainRepresentations(schema, entities, plain)
     : collectRepresentations(schema, fetch, entities);
   if (twin.length < 1) return;
   if ('representations' in variables) throw new Error(`Variables cannot contain key "representations"`);
@@ -222,8 +222,8 @@ export function collectRepresentations(
 }
 
 /**
- * The usual case, `requires` of plain fields (the key and @requires fields)
- * with no input rewrite: a representation is those fields' values, so
+ * The usual case (`PlainRequires`: the key and @requires fields of one entity
+ * type): a representation is those fields' values, so
  * duplicates are found from the entity's values through a trie of Maps (one
  * level per field) and a representation object is built only for the first of
  * each. A field holding an object or a list (a custom scalar, a list of keys)
@@ -231,15 +231,29 @@ export function collectRepresentations(
  * `collectRepresentations` would give, without an object, an array and a JSON
  * string per entity.
  */
-export function collectPlainRepresentations(entities: ResultObject[], fields: string[]): Representations {
+export function collectPlainRepresentations(
+  schema: GraphQLSchema,
+  entities: ResultObject[],
+  { typeCondition, fields }: PlainRequires,
+): Representations {
   const collected: Representations = { distinct: [], twin: [], toEntity: [] };
   // Stock drops a representation without a (truthy) __typename.
   if (!fields.includes(TYPENAME)) return collected;
+  // Whether an entity of a given __typename matches the type condition (stock's `isObjectOfType`).
+  const ofType = new Map<unknown, boolean>();
   const trie = new Map<unknown, unknown>();
   let byJson: Map<string, number> | undefined;
   const last = fields.length - 1;
   entities: for (let entityIndex = 0; entityIndex < entities.length; entityIndex++) {
     const entity = entities[entityIndex] as ResultObject;
+    if (typeCondition !== undefined) {
+      // Otherwise stock's representation is an empty object, dropped for lacking a __typename.
+      const typename = entity[TYPENAME];
+      let matches = ofType.get(typename);
+      if (matches === undefined)
+        ofType.set(typename, (matches = isObjectOfType(schema, entity, typeCondition)));
+      if (!matches) continue;
+    }
     let structured = false;
     for (const field of fields) {
       // Stock's representation is null when a required field is missing.
@@ -468,22 +482,43 @@ function appendFlattened(list: unknown, path: ResponsePath, at: number, out: unk
 }
 
 /**
- * The response names of a fetch's `requires` when they are all plain fields
- * (no sub-selections, no type conditions) and no input rewrite can change a
- * representation; `undefined` otherwise.
+ * A fetch's `requires` when a representation is a flat list of an entity's
+ * fields: no input rewrite, and either plain fields (no sub-selections) or, the
+ * shape query plans use, one inline fragment on the entity type around plain
+ * fields. `null` when the general path must build representations.
  */
-const plainFieldsCache = new WeakMap<FetchNode, string[] | null>();
-function plainFields(fetch: FetchNode): string[] | undefined {
-  let fields = plainFieldsCache.get(fetch);
-  if (fields === undefined) {
+export interface PlainRequires {
+  /** The fragment's type condition; the entity must be of this type to have a representation. */
+  typeCondition?: string;
+  /** The fields' response names, in selection order. */
+  fields: string[];
+}
+
+const plainRequiresCache = new WeakMap<FetchNode, PlainRequires | null>();
+function plainRequires(fetch: FetchNode): PlainRequires | null {
+  let plain = plainRequiresCache.get(fetch);
+  if (plain === undefined) {
+    plain = null;
+    const isPlainField = (s: QueryPlanSelectionNode) => s.kind === FIELD && s.selections === undefined;
+    const names = (selections: readonly QueryPlanSelectionNode[]) =>
+      selections.map((s) => getResponseName(s as Parameters<typeof getResponseName>[0]));
     const requires = fetch.requires ?? [];
-    const plain =
-      (fetch.inputRewrites?.length ?? 0) === 0 &&
-      requires.every((s) => s.kind === FIELD && s.selections === undefined);
-    fields = plain ? requires.map((s) => getResponseName(s as Parameters<typeof getResponseName>[0])) : null;
-    plainFieldsCache.set(fetch, fields);
+    const [first] = requires;
+    if ((fetch.inputRewrites?.length ?? 0) === 0) {
+      if (requires.every(isPlainField)) {
+        plain = { fields: names(requires) };
+      } else if (
+        requires.length === 1 &&
+        first?.kind === INLINE_FRAGMENT &&
+        first.typeCondition &&
+        first.selections.every(isPlainField)
+      ) {
+        plain = { typeCondition: first.typeCondition, fields: names(first.selections) };
+      }
+    }
+    plainRequiresCache.set(fetch, plain);
   }
-  return fields ?? undefined;
+  return plain;
 }
 
 /** Stock's representation builder: `null` when a required field is missing. */

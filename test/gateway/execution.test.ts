@@ -14,9 +14,8 @@ import {
   type ScalarType,
 } from '@apollo/federation-internals';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping';
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import type { FetchNode } from '@apollo/query-planner';
-import type { GraphQLSchema } from 'graphql';
 import {
   collectPlainRepresentations,
   collectRepresentations,
@@ -254,11 +253,27 @@ describe('entity representations', () => {
     [1, 2],
     [1, 2],
   ];
-  const TYPENAMES: readonly unknown[] = ['Product', 'Product', 'Product', 'User', '', null];
+  const TYPENAMES: readonly unknown[] = ['Product', 'Product', 'Product', 'User', 'Unknown', '', null];
   const FIELDS = ['__typename', 'upc', 'sku'];
-  const fetch = {
-    requires: FIELDS.map((name) => ({ kind: 'Field', name })),
-  } as unknown as FetchNode;
+  const schema = buildSchema(`
+    type Query { node: Node }
+    interface Node { upc: ID }
+    type Product implements Node { upc: ID sku: ID }
+    type User { upc: ID sku: ID }
+  `);
+  const fields = FIELDS.map((name) => ({ kind: 'Field', name }));
+  // Plain fields, and the shape query plans use: one inline fragment on the
+  // entity type (an object type, or an interface the entity implements).
+  const variants: [string, FetchNode, string | undefined][] = [
+    ['plain fields', { requires: fields } as unknown as FetchNode, undefined],
+    ...['Product', 'Node'].map((on): [string, FetchNode, string] => [
+      `fields in a fragment on ${on}`,
+      {
+        requires: [{ kind: 'InlineFragment', typeCondition: on, selections: fields }],
+      } as unknown as FetchNode,
+      on,
+    ]),
+  ];
 
   function entity(): Record<string, unknown> {
     const result: Record<string, unknown> = { extra: pick(VALUES) };
@@ -271,34 +286,32 @@ describe('entity representations', () => {
     return result;
   }
 
-  it('the plain-field trie finds exactly the duplicates the general path finds by JSON', () => {
-    for (let run = 0; run < 500; run++) {
-      const entities = Array.from({ length: 1 + Math.floor(random() * 40) }, entity);
-      const general = collectRepresentations({} as GraphQLSchema, fetch, entities);
-      const plain = collectPlainRepresentations(entities, FIELDS);
-      expect(JSON.stringify(plain.distinct)).toBe(JSON.stringify(general.distinct));
-      expect(plain.twin).toEqual(general.twin);
-      expect(plain.toEntity).toEqual(general.toEntity);
-      // A list-valued field is copied, never shared with the entity.
-      plain.distinct.forEach((representation, i) => {
-        const source = entities[plain.toEntity[plain.twin.indexOf(i)] as number] as Record<string, unknown>;
-        for (const field of FIELDS) {
-          if (Array.isArray(source[field])) expect(representation[field]).not.toBe(source[field]);
-        }
-      });
-    }
-  });
+  it.each(variants)(
+    '%s: the trie finds exactly the duplicates the general path finds by JSON',
+    (_, fetch, on) => {
+      for (let run = 0; run < 500; run++) {
+        const entities = Array.from({ length: 1 + Math.floor(random() * 40) }, entity);
+        const general = collectRepresentations(schema, fetch, entities);
+        const plain = collectPlainRepresentations(schema, entities, { typeCondition: on, fields: FIELDS });
+        expect(JSON.stringify(plain.distinct)).toBe(JSON.stringify(general.distinct));
+        expect(plain.twin).toEqual(general.twin);
+        expect(plain.toEntity).toEqual(general.toEntity);
+        // A list-valued field is copied, never shared with the entity.
+        plain.distinct.forEach((representation, i) => {
+          const source = entities[plain.toEntity[plain.twin.indexOf(i)] as number] as Record<string, unknown>;
+          for (const field of FIELDS) {
+            if (Array.isArray(source[field])) expect(representation[field]).not.toBe(source[field]);
+          }
+        });
+      }
+    },
+  );
 
   it('without __typename among the fields there is no representation, as in stock', () => {
     const entities = [{ __typename: 'Product', upc: '1' }];
-    expect(collectPlainRepresentations(entities, ['upc']).twin).toEqual([]);
-    expect(
-      collectRepresentations(
-        {} as GraphQLSchema,
-        { requires: [{ kind: 'Field', name: 'upc' }] } as unknown as FetchNode,
-        entities,
-      ).twin,
-    ).toEqual([]);
+    const fetch = { requires: [{ kind: 'Field', name: 'upc' }] } as unknown as FetchNode;
+    expect(collectPlainRepresentations(schema, entities, { fields: ['upc'] }).twin).toEqual([]);
+    expect(collectRepresentations(schema, fetch, entities).twin).toEqual([]);
   });
 });
 
