@@ -6,6 +6,7 @@
  *
  *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
+ *                    [--stock-node-flags="<flags>"]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,8 @@ interface Options {
   freshness: number;
   soakS: number;
   pin: boolean;
+  /** Node flags for the stock gateway's process (default none: stock as shipped). */
+  stockNodeFlags: string[];
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -57,6 +60,7 @@ function parseOptions(argv: string[]): Options {
       freshness: { type: 'string' },
       soak: { type: 'string' },
       'no-pin': { type: 'boolean' },
+      'stock-node-flags': { type: 'string' },
     },
     strict: true,
   });
@@ -80,6 +84,7 @@ function parseOptions(argv: string[]): Options {
     freshness: positiveInt('freshness', values.freshness, 100),
     soakS: positiveInt('soak', values.soak, 0, 0),
     pin: !values['no-pin'],
+    stockNodeFlags: (values['stock-node-flags'] ?? '').split(/\s+/).filter(Boolean),
   };
 }
 
@@ -98,8 +103,11 @@ async function main(): Promise<number> {
     settings: options.settings,
     cpus: pinned ? { gateways: '0', others: '1' } : { gateways: undefined, others: undefined },
     workDir,
+    stockNodeFlags: options.stockNodeFlags,
     log,
   };
+  if (options.stockNodeFlags.length > 0)
+    log(`stock gateway runs with: node ${options.stockNodeFlags.join(' ')}`);
 
   const startedAt = new Date();
   const loadBefore = os.loadavg();

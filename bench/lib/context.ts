@@ -7,6 +7,8 @@ export interface BenchContext {
   cpus: { gateways: string | undefined; others: string | undefined };
   /** A scratch directory for this run (supergraph files). */
   workDir: string;
+  /** Node flags for the stock gateway's process (`--stock-node-flags`); the sdp gateway gets its launcher's. */
+  stockNodeFlags: string[];
   /** A progress line on stderr. */
   log(line: string): void;
 }

@@ -1,9 +1,11 @@
 /**
  * The two gateways a workload compares, each in its own process on the same
- * supergraph file: the sdp gateway exactly as users run it (`bin/sdp.js gateway`,
- * i.e. `npx sdp gateway`) and the stock Apollo Server + Apollo Gateway
- * (bench/stock-gateway.ts). Both run with the same environment: no NODE_ENV,
- * default log level, the same node binary and flags.
+ * supergraph file: the sdp gateway exactly as users run it (`bin/sdp.js gateway`
+ * executed directly, i.e. `npx sdp gateway`, so with the Node flags of its
+ * launcher line) and the stock Apollo Server + Apollo Gateway
+ * (bench/stock-gateway.ts, Node's defaults unless `--stock-node-flags`). Both
+ * run with the same environment (no NODE_ENV, default log level) and the same
+ * node binary.
  */
 import path from 'node:path';
 import { repoPath } from '../../platform/paths';
@@ -33,6 +35,9 @@ function gatewayEnv(): NodeJS.ProcessEnv {
   delete env.NODE_ENV;
   delete env.SDP_PORT;
   delete env.SDP_LOG_LEVEL;
+  delete env.NODE_OPTIONS;
+  // bin/sdp.js starts through `env node`: make that this node.
+  env.PATH = [path.dirname(process.execPath), env.PATH].filter(Boolean).join(path.delimiter);
   return env;
 }
 
@@ -42,8 +47,8 @@ export async function startSdpGateway(
 ): Promise<GatewayUnderTest> {
   const child = await startChild({
     name: 'sdp gateway',
-    command: process.execPath,
-    args: [repoPath('bin', 'sdp.js'), 'gateway', '--supergraph', supergraphFile, '--port', '0'],
+    command: repoPath('bin', 'sdp.js'),
+    args: ['gateway', '--supergraph', supergraphFile, '--port', '0'],
     env: gatewayEnv(),
     cpus,
     ready: /^\s*GraphQL\s+(http\S+)/,
@@ -54,11 +59,19 @@ export async function startSdpGateway(
 export async function startStockGateway(
   supergraphFile: string,
   cpus: string | undefined,
+  nodeFlags: string[] = [],
 ): Promise<GatewayUnderTest> {
   const child = await startChild({
     name: 'stock gateway',
     command: process.execPath,
-    args: [path.join(compiledBenchDir(), 'stock-gateway.js'), '--supergraph', supergraphFile, '--port', '0'],
+    args: [
+      ...nodeFlags,
+      path.join(compiledBenchDir(), 'stock-gateway.js'),
+      '--supergraph',
+      supergraphFile,
+      '--port',
+      '0',
+    ],
     env: gatewayEnv(),
     cpus,
     ready: /^stock gateway listening at (http\S+)/,

@@ -42,8 +42,10 @@ export async function withGraph<T>(
     const wanted = options.gateways ?? ['sdp', 'stock'];
     const gateways = {} as Record<GatewayLabel, GatewayUnderTest>;
     for (const label of wanted) {
-      const start = label === 'sdp' ? startSdpGateway : startStockGateway;
-      const gateway = await start(supergraphFile, ctx.cpus.gateways);
+      const gateway =
+        label === 'sdp'
+          ? await startSdpGateway(supergraphFile, ctx.cpus.gateways)
+          : await startStockGateway(supergraphFile, ctx.cpus.gateways, ctx.stockNodeFlags);
       children.push(gateway.child);
       gateways[label] = gateway;
     }

@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describeError, main } from '../../cli/sdp';
+import { repoPath } from '../../platform/paths';
 
 test('failures read as a message and its causes; the stack only at debug level', () => {
   const err = new Error('pages: cannot consume mediawiki.page_change.v1 from kafka 127.0.0.1:9', {
@@ -42,4 +47,30 @@ describe('dispatch', () => {
       'sdp: configuration error: SDP_PORT="eighty" is not an integer between 0 and 65535\n',
     );
   });
+});
+
+test('bin/sdp.js runs as an executable (npx sdp, npm start, Docker) with the Node flags of its first line', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sdp-launcher-'));
+  try {
+    // A preloaded script records the flags node was started with.
+    const probe = path.join(dir, 'probe.js');
+    const out = path.join(dir, 'exec-argv.json');
+    writeFileSync(
+      probe,
+      `require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.execArgv));`,
+    );
+    const result = spawnSync(repoPath('bin', 'sdp.js'), ['help'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+        NODE_OPTIONS: `--require ${probe}`,
+      },
+    });
+    expect(result.stdout + result.stderr).toMatch(/usage: sdp/);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toContain('--max-semi-space-size=64');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
