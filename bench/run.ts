@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoPath } from '../platform/paths';
 import { canPin, pinSelf } from './lib/children';
+import { runWithLauncherFlags } from './lib/node-flags';
 import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
 import { checkTargets, comparisonTable, soakTable, targetsTable, w4Table } from './lib/report';
@@ -151,6 +152,8 @@ async function main(): Promise<number> {
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    /** This process's Node flags (the launcher's, see bench/lib/node-flags.ts): W4 ingests here. */
+    nodeFlags: process.execArgv,
     pinned,
     loadAverageBefore: loadBefore,
     loadAverageAfter: os.loadavg(),
@@ -185,10 +188,12 @@ async function main(): Promise<number> {
   return failures.length > 0 ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`bench: ${(error as Error).message}\n`);
-    process.exit(2);
-  },
-);
+runWithLauncherFlags()
+  .then((code) => code ?? main())
+  .then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`bench: ${(error as Error).message}\n`);
+      process.exit(2);
+    },
+  );

@@ -36,6 +36,12 @@ export interface SdpConfig {
    * restarted member wait to rejoin.
    */
   kafkaSessionTimeoutMs: number;
+  /**
+   * Partitions a consumer handles at the same time (SDP_KAFKA_PARTITIONS_CONCURRENTLY):
+   * one partition's validation overlaps another's store write. Order within a
+   * partition, the order that matters, is kept.
+   */
+  kafkaPartitionsConcurrently: number;
   /** Prefix of every consumer group id; a product's group is `<prefix>.<product>` (SDP_CONSUMER_GROUP_PREFIX). */
   consumerGroupPrefix: string;
   /** Run the demo feeder (SDP_DEMO); default: on with the embedded log, off with Kafka. */
@@ -175,6 +181,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     topicPrefix: env.SDP_TOPIC_PREFIX ?? '',
     kafkaClientId: env.SDP_KAFKA_CLIENT_ID || 'sdp',
     kafkaSessionTimeoutMs: int(env, 'SDP_KAFKA_SESSION_TIMEOUT_MS', 30000, 6000, 300000),
+    kafkaPartitionsConcurrently: int(env, 'SDP_KAFKA_PARTITIONS_CONCURRENTLY', 4, 1, 64),
     consumerGroupPrefix: env.SDP_CONSUMER_GROUP_PREFIX || 'sdp',
     demo: bool(env, 'SDP_DEMO', kafkaBrokers === undefined),
     demoRate: int(env, 'SDP_DEMO_RATE', 5, 0, 100000),

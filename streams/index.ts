@@ -9,7 +9,10 @@ import { KafkaEventLog } from './kafka/log';
 import type { EventLog } from './port';
 
 export function createEventLog(
-  config: Pick<SdpConfig, 'kafkaBrokers' | 'kafkaClientId' | 'kafkaSessionTimeoutMs'>,
+  config: Pick<
+    SdpConfig,
+    'kafkaBrokers' | 'kafkaClientId' | 'kafkaSessionTimeoutMs' | 'kafkaPartitionsConcurrently'
+  >,
   logger: Logger,
 ): EventLog {
   if (config.kafkaBrokers && config.kafkaBrokers.length > 0) {
@@ -19,6 +22,7 @@ export function createEventLog(
       sessionTimeoutMs: config.kafkaSessionTimeoutMs,
       // Heartbeats must come well inside the session; a tenth is kafkajs's own default ratio.
       heartbeatIntervalMs: Math.max(1000, Math.floor(config.kafkaSessionTimeoutMs / 10)),
+      partitionsConcurrently: config.kafkaPartitionsConcurrently,
       logger,
     });
   }

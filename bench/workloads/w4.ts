@@ -21,6 +21,8 @@
  *
  * The throughput phase runs in this process, unpinned (MariaDB is a system
  * service on whichever core is free): there is no load generator to keep apart.
+ * This process runs with sdp's launcher flags (bench/lib/node-flags.ts), as the
+ * ingest does inside `sdp start`.
  */
 import path from 'node:path';
 import pino from 'pino';
@@ -50,6 +52,7 @@ import { pinSelf, startChild, stopAll, type Child } from '../lib/children';
 import type { BenchContext } from '../lib/context';
 import { compiledBenchDir } from '../lib/gateways';
 import { startKafka } from '../lib/kafka';
+import { launcherNodeFlags } from '../lib/node-flags';
 import { createBenchDatabase, type BenchDatabase } from '../lib/mariadb';
 import { percentile } from '../lib/stats';
 
@@ -307,7 +310,8 @@ export async function runW4(ctx: BenchContext, options: W4Options): Promise<W4Re
     const platform = await startChild({
       name: 'pages platform (W4)',
       command: process.execPath,
-      args: [path.join(compiledBenchDir(), 'hosts', 'pages-ingest.js')],
+      // The platform as `sdp start` runs it: with the launcher's Node flags.
+      args: [...launcherNodeFlags(), path.join(compiledBenchDir(), 'hosts', 'pages-ingest.js')],
       env: platformEnv,
       cpus: ctx.cpus.gateways,
       ready: HOST_READY,

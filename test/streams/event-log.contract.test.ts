@@ -345,3 +345,53 @@ describe('adapter choice and partitioning', () => {
       expect([input, murmur2(Buffer.from(input))]).toEqual([input, expected]);
   });
 });
+
+describe('kafka adapter', () => {
+  jest.setTimeout(60_000);
+
+  test('handles partitions at the same time (SDP_KAFKA_PARTITIONS_CONCURRENTLY), each still in order', async () => {
+    const log = testKafkaLog();
+    const topic = uniqueTopic('kafka-concurrent');
+    const keys = Array.from({ length: 16 }, (_, i) => `page-${i}`);
+    const producer = await log.producer();
+    await producer.send(
+      topic,
+      Array.from({ length: 200 }, (_, i) => ({
+        key: keys[i % keys.length]!,
+        value: JSON.stringify({ key: keys[i % keys.length], seq: i }),
+      })),
+    );
+    await producer.close();
+
+    // The first batch waits until another partition's batch is being handled:
+    // with one partition at a time that never happens and the wait times out.
+    const got: LogMessage[] = [];
+    const active = new Set<number>();
+    let overlapped = false;
+    let first = true;
+    const consumer = log.consumer({ groupId: uniqueTopic('g'), topics: [topic], maxBatchSize: 10 });
+    try {
+      await consumer.run(async (batch) => {
+        active.add(batch.partition);
+        if (active.size > 1) overlapped = true;
+        if (first) {
+          first = false;
+          await waitFor('another partition to be handled meanwhile', () => overlapped, 10_000);
+        }
+        got.push(...batch.messages);
+        active.delete(batch.partition);
+      });
+      await waitFor('200 messages', () => got.length >= 200);
+    } finally {
+      await consumer.stop();
+      await log.close();
+    }
+    expect(overlapped).toBe(true);
+    const lastSeq = new Map<string, number>();
+    for (const m of got) {
+      const { key, seq } = value(m);
+      expect(seq).toBeGreaterThan(lastSeq.get(key) ?? -1);
+      lastSeq.set(key, seq);
+    }
+  });
+});
