@@ -127,8 +127,8 @@ export interface CompiledOperation {
   /** `operation.collectDefaultedVariableValues()`, which depends on the operation only. */
   defaultedVariables: Record<string, unknown>;
   selections: CompiledSelection[];
-  /** Memoised `isSubtype(condition, type)` by `condition\0type` name. */
-  subtypes: Map<string, boolean>;
+  /** Memoised `isSubtype(condition, type)` per condition: by runtime `__typename`, or by parent type when there is none. */
+  subtypes: Map<CompositeType, { byTypename: Map<string, boolean>; byParent: Map<CompositeType, boolean> }>;
 }
 
 const OK = 0;
@@ -260,17 +260,21 @@ function typeConditionApplies(
   parentType: CompositeType,
 ): boolean {
   if (!typeCondition) return true;
-  const key = `${typeCondition.name}\u0000${typename ? typename : `\u0000${parentType.name}`}`;
-  let applies = compiled.subtypes.get(key);
-  if (applies === undefined) {
-    if (typename) {
+  // A type is its own subtype: the usual case (a fragment on the object's own type) needs no lookup.
+  if (typename ? typename === typeCondition.name : parentType === typeCondition) return true;
+  let memo = compiled.subtypes.get(typeCondition);
+  if (memo === undefined)
+    compiled.subtypes.set(typeCondition, (memo = { byTypename: new Map(), byParent: new Map() }));
+  if (typename) {
+    let applies = memo.byTypename.get(typename);
+    if (applies === undefined) {
       const type = compiled.schema.type(typename);
-      applies = !!type && isSubtype(typeCondition, type);
-    } else {
-      applies = isSubtype(typeCondition, parentType);
+      memo.byTypename.set(typename, (applies = !!type && isSubtype(typeCondition, type)));
     }
-    compiled.subtypes.set(key, applies);
+    return applies;
   }
+  let applies = memo.byParent.get(parentType);
+  if (applies === undefined) memo.byParent.set(parentType, (applies = isSubtype(typeCondition, parentType)));
   return applies;
 }
 

@@ -88,7 +88,10 @@ async function post(url: string, body: unknown): Promise<{ status: number; text:
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, text: await response.text() };
+  const text = await response.text();
+  // Both gateways declare the body's length in bytes (the fixtures hold non-ASCII text).
+  expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+  return { status: response.status, text };
 }
 
 const logger = pino({ level: 'silent' });

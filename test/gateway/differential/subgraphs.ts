@@ -27,7 +27,7 @@ const PRODUCTS = [
 ];
 const CATEGORIES = [
   { id: 'c1', name: 'Furniture' },
-  { id: 'c2', name: 'Kitchen' },
+  { id: 'c2', name: 'Küche – 厨房' },
 ];
 const ITEMS = [
   { __typename: 'Book', id: 'i1', title: 'Dune', pages: 412 },
@@ -38,7 +38,7 @@ const USERS = [
   { id: 'u2', name: 'Grace', email: 'grace@example.org', nickname: null },
 ];
 const REVIEWS = [
-  { id: 'r1', body: 'Sturdy.', rating: 5, productId: 'p1', authorId: 'u1' },
+  { id: 'r1', body: 'Sturdy 👍.', rating: 5, productId: 'p1', authorId: 'u1' },
   { id: 'r2', body: 'Wobbly.', rating: 2, productId: 'p1', authorId: 'u2' },
   { id: 'r3', body: 'Comfy.', rating: 4, productId: 'p2', authorId: 'u1' },
   // A review of a product the catalog does not know: its entity fetch answers null.
