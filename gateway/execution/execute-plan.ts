@@ -223,10 +223,9 @@ export function collectRepresentations(
 
 /**
  * The usual case (`PlainRequires`: the key and @requires fields of one entity
- * type): a representation is those fields' values, so
- * duplicates are found from the entity's values through a trie of Maps (one
- * level per field) and a representation object is built only for the first of
- * each. A field holding an object or a list (a custom scalar, a list of keys)
+ * type): a representation is those fields' values, so duplicates are found
+ * from the entity's values through a trie of Maps (one level per field) and a
+ * representation object is built only for the first of each. A field holding an object or a list (a custom scalar, a list of keys)
  * is identified by the JSON of all the values instead. The result is what
  * `collectRepresentations` would give, without an object, an array and a JSON
  * string per entity.

@@ -5,12 +5,16 @@
  *  - producers write with acks=all, one request in flight per broker (so a retried
  *    request cannot overtake the next one), and idempotently when the cluster
  *    supports it (no duplicates from producer retries);
- *  - consumers commit `offset + 1` of a batch's last message only after the handler
- *    resolved (autoCommit off, auto-resolve off). A rejected handler is retried on the
- *    same in-memory batch with back-off, heartbeating meanwhile so a long store outage
- *    does not get the member evicted. If the member stops or the group rebalances
- *    while a batch is unhandled, nothing was committed or resolved, so the next owner
- *    of the partition fetches again from the last committed offset.
+ *  - a fetched batch reaches the handler in chunks of `maxBatchSize`; consumers
+ *    commit `offset + 1` of the last handled message once the batch's last chunk
+ *    resolved (or when stopping mid-batch), never past an unhandled one (autoCommit
+ *    off, auto-resolve off). A rejected handler is retried on the same in-memory
+ *    chunk with back-off, heartbeating meanwhile so a long store outage does not get
+ *    the member evicted. If the member stops or the group rebalances while a chunk is
+ *    unhandled, nothing past it was committed or resolved, so the next owner of the
+ *    partition fetches again from there;
+ *  - up to `partitionsConcurrently` partitions are handled at the same time, each in
+ *    offset order.
  */
 import {
   Kafka,
