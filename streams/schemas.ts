@@ -4,10 +4,12 @@
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import draft07MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoPath } from '../platform/paths';
+import { isDateTime } from './date-time-format';
 
 export type Validation = { ok: true } | { ok: false; reason: string };
 
@@ -76,6 +78,12 @@ interface Compiled {
 export function loadEventSchemas(dir: string = repoPath('schema', 'events')): EventSchemas {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
+  // The same answers as ajv-formats' date-time, at a fraction of the cost (see the module).
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: isDateTime,
+    compare: (fullFormats['date-time'] as { compare: (a: string, b: string) => number | undefined }).compare,
+  });
   // Wikimedia's schemas name the draft-07 meta-schema by its https URI; Ajv knows it as http.
   ajv.addMetaSchema({ ...draft07MetaSchema, $id: 'https://json-schema.org/draft-07/schema#' });
 
