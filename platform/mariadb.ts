@@ -3,7 +3,7 @@
  * `mysql://` URL, versioned migrations per product, and transactions that are
  * retried when InnoDB picks them as a deadlock victim.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 
@@ -143,6 +143,31 @@ export async function openMariaDbPool(url: string, opts: MariaDbPoolOptions = {}
 /** `mariadb host:port/db` for a pool from `openMariaDbPool`, for start-up logs. */
 export function describeMariaDbPool(pool: Pool): string {
   return descriptions.get(pool) ?? 'mariadb';
+}
+
+/** A database made for one run (a test file, a benchmark), dropped when it is done. */
+export interface ScratchDatabase {
+  name: string;
+  /** The same server and credentials as the server URL it was made on, this database. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database `<prefix>_<pid>_<random>` (utf8mb4) on the server `serverUrl` names. */
+export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const onServer = async (sql: string) => {
+    const pool = await openMariaDbPool(serverUrl, { connectionLimit: 1 });
+    try {
+      await pool.query(sql);
+    } finally {
+      await pool.end();
+    }
+  };
+  await onServer(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS \`${name}\``) };
 }
 
 export interface Migration {

@@ -21,6 +21,7 @@ import { pageChange, type EventSpec } from '../fixtures/page-change';
 import { dropTestKeyspaces, testCassandraContactPoints } from '../harness/cassandra';
 import { testKafkaConfig } from '../harness/kafka';
 import { createTestDatabase, type TestDatabase } from '../harness/mariadb';
+import { isolatedPlatformEnv, queryGateway } from '../harness/platform';
 import { eventually } from '../harness/wait';
 
 const run = randomUUID().slice(0, 8);
@@ -45,12 +46,9 @@ function platformConfig(groupPrefix: string): SdpConfig {
     // The events are dated January 2026: keep them whatever today's date, so the test does not age.
     SDP_PAGEVIEWS_HOURLY_RETENTION_DAYS: '0',
     SDP_PAGEVIEWS_DAILY_RETENTION_DAYS: '0',
+    ...isolatedPlatformEnv(),
     SDP_TOPIC_PREFIX: `x${run}.`,
     SDP_CONSUMER_GROUP_PREFIX: groupPrefix,
-    SDP_PORT: '0',
-    SDP_SUBGRAPH_PORT_BASE: '0',
-    SDP_DEMO: '0',
-    SDP_LOG_LEVEL: 'warn',
   });
 }
 
@@ -63,17 +61,6 @@ async function produce(stream: string, events: unknown[]): Promise<void> {
     // Keyed as the platform keys the stream, so one entity's events share a partition.
     messages: events.map((event) => toMessage(binding, event)),
   });
-}
-
-async function gql<T>(platform: Platform, query: string): Promise<T> {
-  const res = await fetch(`${platform.gatewayUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
 }
 
 /** True once every ingest of the platform has handled its topic up to the log end. */
@@ -214,7 +201,9 @@ test('one query crosses pages, users, pageviews and editstats and every number i
     ['pageviews', true],
     ['users', true],
   ]);
-  await eventually(async () => expect(await gql(platform, QUERY)).toEqual(EXPECTED), { timeoutMs: 60_000 });
+  await eventually(async () => expect(await queryGateway(platform.gatewayUrl, QUERY)).toEqual(EXPECTED), {
+    timeoutMs: 60_000,
+  });
 }, 90_000);
 
 test('reading every event again (fresh consumer groups, same stores) changes nothing', async () => {
@@ -225,5 +214,5 @@ test('reading every event again (fresh consumer groups, same stores) changes not
   const applied = replay.products.flatMap((p) => p.ingests.map((i) => i.stats().applied));
   // Every product really consumed its streams a second time.
   expect(applied.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(EDITS.length * 3 + 1 + PAGEVIEWS.length);
-  expect(await gql(replay, QUERY)).toEqual(EXPECTED);
+  expect(await queryGateway(replay.gatewayUrl, QUERY)).toEqual(EXPECTED);
 }, 90_000);

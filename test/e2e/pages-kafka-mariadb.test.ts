@@ -10,6 +10,7 @@ import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { testKafkaConfig } from '../harness/kafka';
 import { createTestDatabase } from '../harness/mariadb';
+import { isolatedPlatformEnv, queryGateway } from '../harness/platform';
 import { eventually } from '../harness/wait';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
 
@@ -43,15 +44,8 @@ async function produce(events: (EventSpec | string)[]): Promise<void> {
   });
 }
 
-async function gql<T = Record<string, unknown>>(query: string): Promise<T> {
-  const res = await fetch(`${platform!.gatewayUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+function gql<T = Record<string, unknown>>(query: string): Promise<T> {
+  return queryGateway<T>(platform!.gatewayUrl, query);
 }
 
 const PAGE = `{ page(wikiId: "enwiki", pageId: "1001") { title namespace latestRevision { revId comment editor { name } } } }`;
@@ -60,13 +54,8 @@ const byTitle = (t: string) => `{ page(wikiId: "enwiki", title: "${t}") { pageId
 beforeAll(async () => {
   db = await createTestDatabase();
   config = testKafkaConfig({
+    ...isolatedPlatformEnv(`e2e${run}`),
     SDP_MARIADB_URL: db.url,
-    SDP_TOPIC_PREFIX: `e2e${run}.`,
-    SDP_CONSUMER_GROUP_PREFIX: `e2e${run}`,
-    SDP_PORT: '0',
-    SDP_SUBGRAPH_PORT_BASE: '0',
-    SDP_DEMO: '0',
-    SDP_LOG_LEVEL: 'warn',
   });
   producer = kafka.producer();
   await producer.connect();

@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { DAY_MS, hourOf } from '../../subgraphs/pageviews/timestamps';
+import { queryGateway } from '../harness/platform';
 import { pollUntil } from '../harness/wait';
 
 let platform: Platform;
@@ -37,15 +38,8 @@ interface PagesResult {
 const QUERY =
   '{ pages(wikiId:"enwiki", first:100) { edges { node { pageId title latestRevision { revId timestamp editor { __typename } } } } } }';
 
-async function gql<T>(query: string): Promise<T> {
-  const res = await fetch(`${platform.gatewayUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown };
-  expect(body.errors).toBeUndefined();
-  return body.data;
+function gql<T>(query: string): Promise<T> {
+  return queryGateway<T>(platform.gatewayUrl, query);
 }
 
 async function pages(): Promise<PagesResult['pages']['edges']> {

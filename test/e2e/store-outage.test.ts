@@ -8,6 +8,7 @@ import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { pageChange } from '../fixtures/page-change';
 import { createTestDatabase, type TestDatabase } from '../harness/mariadb';
+import { isolatedPlatformEnv } from '../harness/platform';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy';
 import { eventually } from '../harness/wait';
 
@@ -21,10 +22,8 @@ beforeAll(async () => {
   proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 3306) });
   url.host = `127.0.0.1:${proxy.port}`;
   const config = loadConfig({
+    ...isolatedPlatformEnv(),
     SDP_MARIADB_URL: url.toString(),
-    SDP_PORT: '0',
-    SDP_SUBGRAPH_PORT_BASE: '0',
-    SDP_DEMO: '0',
     SDP_LOG_LEVEL: 'silent',
   });
   platform = await startPlatform({ config, logger: createLogger(config.logLevel) });

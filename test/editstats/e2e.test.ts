@@ -17,6 +17,7 @@ import { composeSupergraph } from '../../schema/compose';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
 import { dropTestKeyspaces, testCassandraConfig } from '../harness/cassandra';
 import { testKafkaBrokers } from '../harness/kafka';
+import { isolatedPlatformEnv, queryGateway } from '../harness/platform';
 import { eventually } from '../harness/wait';
 
 const run = randomUUID().slice(0, 8);
@@ -124,15 +125,8 @@ async function produce(events: ReturnType<typeof pageChange>[]): Promise<void> {
   });
 }
 
-async function gql<T>(query: string): Promise<T> {
-  const res = await fetch(`${platform!.gatewayUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data: T; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+function gql<T>(query: string): Promise<T> {
+  return queryGateway<T>(platform!.gatewayUrl, query);
 }
 
 /** The supergraph of just `pages` and `editstats`, composed the way `sdp compose` does. */
@@ -154,12 +148,7 @@ beforeAll(async () => {
   config = testCassandraConfig({
     SDP_KAFKA_BROKERS: testKafkaBrokers(),
     SDP_KAFKA_SESSION_TIMEOUT_MS: '6000',
-    SDP_TOPIC_PREFIX: `es${run}.`,
-    SDP_CONSUMER_GROUP_PREFIX: `es${run}`,
-    SDP_PORT: '0',
-    SDP_SUBGRAPH_PORT_BASE: '0',
-    SDP_DEMO: '0',
-    SDP_LOG_LEVEL: 'warn',
+    ...isolatedPlatformEnv(`es${run}`),
   });
   producer = kafka.producer();
   await producer.connect();

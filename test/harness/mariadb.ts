@@ -3,8 +3,13 @@
  * global setup) and a fresh database per test file, so files run in parallel
  * without seeing each other's rows.
  */
-import { randomBytes } from 'node:crypto';
-import { describeCause, openMariaDbPool, redactMariaDbUrl } from '../../platform/mariadb';
+import {
+  createScratchDatabase,
+  describeCause,
+  openMariaDbPool,
+  redactMariaDbUrl,
+  type ScratchDatabase,
+} from '../../platform/mariadb';
 
 export const DEFAULT_TEST_MARIADB_URL = 'mysql://root@127.0.0.1:3306/test';
 
@@ -31,33 +36,9 @@ export async function checkMariaDb(url: string): Promise<void> {
   }
 }
 
-export interface TestDatabase {
-  /** URL of the new database, same server and credentials as SDP_TEST_MARIADB_URL. */
-  url: string;
-  drop(): Promise<void>;
-}
+export type TestDatabase = ScratchDatabase;
 
-/** A new, empty, uniquely named database (`sdp_t_<pid>_<random>`). */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const base = testMariaDbUrl();
-  const name = `sdp_t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await openMariaDbPool(base, { connectionLimit: 1 });
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const pool = await openMariaDbPool(base, { connectionLimit: 1 });
-      try {
-        await pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      } finally {
-        await pool.end();
-      }
-    },
-  };
+/** A new, empty, uniquely named database (`sdp_t_<pid>_<random>`) on SDP_TEST_MARIADB_URL's server. */
+export function createTestDatabase(): Promise<TestDatabase> {
+  return createScratchDatabase(testMariaDbUrl(), 'sdp_t');
 }
