@@ -8,7 +8,7 @@
  * assets under `/graphiql/assets/`. Behaviour added later (policy, audit,
  * limits, metrics) comes in as Apollo Server plugins, see gateway/plugins/.
  */
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { Logger } from 'pino';
 import {
@@ -20,6 +20,7 @@ import {
   urlFor,
 } from '../platform/http';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
+import { anonymousContext, type GatewayContext } from './context';
 import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
 import { defaultPlugins } from './plugins';
@@ -37,7 +38,7 @@ export interface GatewayOptions {
   host: string;
   logger: Logger;
   /** Run after `defaultPlugins(logger)`, in this order. */
-  plugins?: ApolloServerPlugin<BaseContext>[];
+  plugins?: ApolloServerPlugin<GatewayContext>[];
   /** Request body limit for `/graphql`; default 1 MiB. */
   maxBodyBytes?: number;
   /** How long `/ready` waits for each subgraph; default 2 s. */
@@ -51,7 +52,7 @@ export interface RunningGateway {
   url: string;
   /** Where the other routes live, e.g. `http://127.0.0.1:4000`; GraphiQL is at `${baseUrl}/`. */
   baseUrl: string;
-  server: ApolloServer<BaseContext>;
+  server: ApolloServer<GatewayContext>;
   /** Drains in-flight requests, closes keep-alive connections, stops the gateway. Idempotent. */
   stop(): Promise<void>;
 }
@@ -151,7 +152,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
 
   const development = process.env.NODE_ENV === 'development';
-  const apollo = new ApolloServer<BaseContext>({
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
     logger: logger.child({ source: 'apollo-server' }),
     // The graph is the product: clients and GraphiQL discover it by introspection.
@@ -162,7 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
 
   const graphql = createGraphQLHandler(apollo, {
-    context: async () => ({}),
+    context: async (req) => anonymousContext(req),
     maxBodyBytes: options.maxBodyBytes,
     logger,
   });

@@ -1,0 +1,25 @@
+/**
+ * The per-request context every gateway plugin sees: who is asking and the id
+ * that ties the request's log lines, audit events and client-facing errors
+ * together. Built once per HTTP request, before Apollo Server's pipeline runs.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { BaseContext } from '@apollo/server';
+import { anonymousPrincipal, type Principal } from '../platform/principal';
+
+export interface GatewayContext extends BaseContext {
+  principal: Principal;
+  /** Unique per request; sent back as `x-request-id` and put in masked errors. */
+  requestId: string;
+}
+
+/** The client's address as the gateway's socket saw it. */
+export function clientAddressOf(req: http.IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Context for a request without credentials. Authentication replaces the principal. */
+export function anonymousContext(req: http.IncomingMessage): GatewayContext {
+  return { principal: anonymousPrincipal(clientAddressOf(req)), requestId: randomUUID() };
+}
