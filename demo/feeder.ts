@@ -3,8 +3,10 @@
  * stream (`demoStreams()`: page changes, then user blocks) it publishes, to the
  * stream's topic of the configured event log,
  *  1. every upstream example event of the stream (demo/examples/<stream>.ndjson, verbatim),
- *  2. an initial burst of generated events, so the first query already has data,
- *  3. then generated events at `rate` per second until stopped.
+ *  2. the stream's landmarks (demo/landmarks.ts): a fixed history in January 2026 that
+ *     README.md's examples query by title and date, whatever day the demo starts,
+ *  3. an initial burst of generated events, so the first query already has data,
+ *  4. then generated events at `rate` per second until stopped.
  *
  * A demo stream is its product binding (which gives the topic, the admission
  * check and the Kafka key) plus a generator; adding a stream is one more entry
@@ -40,6 +42,7 @@ import { userBlocksChangeBinding } from '../subgraphs/users/product';
 import { rejectReason, toMessage } from '../streams/check';
 import type { EventLog, LogProducer, OutgoingMessage } from '../streams/port';
 import { loadEventSchemas, type EventSchemas } from '../streams/schemas';
+import { landmarkBlocks, landmarkPageChanges, landmarkPageviews } from './landmarks';
 import { PageChangeGenerator } from './page-change-generator';
 import { PageviewGenerator } from './pageview-generator';
 import { UserBlocksGenerator } from './user-blocks-generator';
@@ -59,6 +62,8 @@ export interface DemoStream {
   binding: Pick<StreamBinding<unknown, any>, 'stream' | 'schemaTitle' | 'invalidReason' | 'key'>;
   /** Upstream example events, published verbatim before anything generated. */
   examples: unknown[];
+  /** Fixed events published after the examples (demo/landmarks.ts), before anything generated. */
+  landmarks: unknown[];
   /** Generated events for `n` page changes' worth of demo time, in the order to publish them. */
   next(n: number): unknown[];
 }
@@ -97,6 +102,7 @@ export function demoStreams(options: DemoStreamsOptions): DemoStream[] {
     {
       binding: pageChangeBinding,
       examples: readExamples(dir, pageChangeBinding.stream),
+      landmarks: landmarkPageChanges(),
       next: (n) => {
         const events = pages.nextN(n);
         blocks.observe(events);
@@ -107,11 +113,13 @@ export function demoStreams(options: DemoStreamsOptions): DemoStream[] {
     {
       binding: userBlocksChangeBinding,
       examples: readExamples(dir, userBlocksChangeBinding.stream),
+      landmarks: landmarkBlocks(),
       next: (n) => blocks.next(n),
     },
     {
       binding: pageviewHourlyBinding,
       examples: readExamples(dir, pageviewHourlyBinding.stream),
+      landmarks: landmarkPageviews(),
       next: (n) => views.next(n),
     },
   ];
@@ -233,6 +241,7 @@ export async function startDemoFeeder(options: DemoFeederOptions): Promise<DemoF
 
   try {
     for (const feed of feeds) await send(feed.topic, toMessages(feed.stream, feed.stream.examples));
+    for (const feed of feeds) await send(feed.topic, toMessages(feed.stream, feed.stream.landmarks));
     // Generated for every stream before any is sent, so each generator sees the same history whatever the log does.
     const generated = feeds.map((feed) => toMessages(feed.stream, feed.stream.next(burst)));
     for (const [i, feed] of feeds.entries()) await send(feed.topic, generated[i]!);
@@ -242,7 +251,7 @@ export async function startDemoFeeder(options: DemoFeederOptions): Promise<DemoF
   }
   logger.info(
     { topics: feeds.map((f) => f.topic), produced, rejected, rate },
-    'demo feeder: examples and initial burst published',
+    'demo feeder: examples, landmarks and initial burst published',
   );
 
   let timer: NodeJS.Timeout | undefined;

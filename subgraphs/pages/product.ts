@@ -30,7 +30,7 @@ const pages: DataProduct<PagesStore, PagesContext> = {
   description:
     'MediaWiki pages and their revision history: titles, redirects, moves, deletions, revision metadata.',
   owner: 'MediaWiki Platform',
-  exampleQuery: `query RecentPages {
+  exampleQuery: `query PagesInIdOrder {
   pages(wikiId: "enwiki", first: 5) {
     edges {
       node {

@@ -50,9 +50,9 @@ const users: DataProduct<UsersStore, UsersContext> = {
   description:
     'The people behind edits: accounts and anonymous editors, their groups, bot flags, edit counts and current blocks.',
   owner: 'MediaWiki Platform',
-  // The demo blocks this editor in its first burst (test/demo/feeder.test.ts checks it).
+  // The demo's landmarks block this editor (demo/landmarks.ts; test/demo/feeder.test.ts checks it).
   exampleQuery: `query EditorsAndBlocks {
-  user(wikiId: "enwiki", name: "Tobias Brennan") {
+  user(wikiId: "enwiki", name: "Nettlebrook") {
     name
     isAnonymous
     groups

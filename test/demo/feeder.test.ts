@@ -1,8 +1,8 @@
 /**
  * The demo feeder on the embedded event log (the log `npm start` uses): for each
- * demo stream, examples first, then the burst, then the steady rate; only
- * admissible events, keyed as the stream is keyed; nothing more once stopped;
- * blocks on editors the page stream really shows.
+ * demo stream, examples first, then the landmarks, then the burst, then the
+ * steady rate; only admissible events, keyed as the stream is keyed; nothing
+ * more once stopped; blocks on editors the page stream really shows.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import {
   historyClock,
   startDemoFeeder,
 } from '../../demo/feeder';
+import { landmarkBlocks, landmarkPageChanges } from '../../demo/landmarks';
+import { rejectReason } from '../../streams/check';
 import { EmbeddedEventLog } from '../../streams/embedded/log';
 import type { EventLog, LogMessage } from '../../streams/port';
 import { loadEventSchemas } from '../../streams/schemas';
@@ -27,6 +29,8 @@ import { pollUntil } from '../harness/wait';
 const TOPIC = 'demo.mediawiki.page_change.v1';
 const BLOCKS_TOPIC = 'demo.mediawiki.user-blocks-change';
 const PAGE_EXAMPLES_FILE = path.join(DEMO_EXAMPLES_DIR, 'mediawiki.page_change.v1.ndjson');
+const LANDMARK_PAGE_CHANGES = landmarkPageChanges().length;
+const isLandmark = (e: PageChangeEvent) => landmarkPageChanges().some((l) => l.meta.id === e.meta.id);
 const BLOCKS_EXAMPLES_FILE = path.join(DEMO_EXAMPLES_DIR, 'mediawiki.user-blocks-change.ndjson');
 
 async function total(log: EventLog, topic = TOPIC): Promise<number> {
@@ -78,15 +82,16 @@ describe('startDemoFeeder', () => {
       rate: 50,
       burst: 30,
     });
-    // Resolved only once examples and burst are in the log: the page example and 30 page changes,
-    // and every other stream's examples and share of the burst (at least one block among them).
-    expect(await total(log)).toBe(31);
-    expect(await total(log, BLOCKS_TOPIC)).toBeGreaterThanOrEqual(1);
+    // Resolved only once examples, landmarks and burst are in the log: the page example, the
+    // landmarks and 30 page changes, and every other stream's examples, landmarks and share of the
+    // burst (at least one generated block among them).
+    expect(await total(log)).toBe(1 + LANDMARK_PAGE_CHANGES + 30);
+    expect(await total(log, BLOCKS_TOPIC)).toBeGreaterThanOrEqual(1 + landmarkBlocks().length + 1);
     expect(feeder.produced()).toBe(await totalAll(log));
 
     await pollUntil(
       () => total(log),
-      (n) => n >= 51,
+      (n) => n >= LANDMARK_PAGE_CHANGES + 51,
       { timeoutMs: 10_000, intervalMs: 20 },
     );
     await feeder.stop();
@@ -96,7 +101,7 @@ describe('startDemoFeeder', () => {
     expect(await totalAll(log)).toBe(produced);
 
     const pageCount = await total(log);
-    expect(pageCount).toBeGreaterThanOrEqual(51);
+    expect(pageCount).toBeGreaterThanOrEqual(LANDMARK_PAGE_CHANGES + 51);
     const blockCount = await total(log, BLOCKS_TOPIC);
     const messages = await readAll(log, pageCount);
     expect(messages).toHaveLength(pageCount);
@@ -112,6 +117,9 @@ describe('startDemoFeeder', () => {
         // Verbatim, and first in its partition: nothing was produced before it.
         expect(event).toEqual(example);
         expect(m.offset).toBe('0');
+      } else if (isLandmark(event)) {
+        // Fixed dates, whatever the day: README's examples name them.
+        expect(event.dt.startsWith('2026-01-')).toBe(true);
       } else {
         // The burst is the past year's history; what follows carries the wall-clock time of the run.
         expect(Date.parse(event.dt)).toBeGreaterThanOrEqual(historyFrom);
@@ -139,11 +147,21 @@ describe('startDemoFeeder', () => {
       if (event.database === 'examplewiki') {
         expect(event).toEqual(blockExample);
         expect(m.offset).toBe('0');
+      } else if (landmarkBlocks().some((b) => b.meta.id === event.meta.id)) {
+        expect(editors).toContain(`${event.database} ${event.user_text}`);
       } else {
         // Blocks land on editors the page stream showed.
         expect(editors).toContain(`${event.database} ${event.user_text}`);
         expect(Date.parse(event.meta.dt)).toBeGreaterThanOrEqual(started);
       }
+    }
+  });
+
+  it("publishes landmarks that pass the consumers' own admission checks", () => {
+    const schemas = loadEventSchemas();
+    for (const stream of demoStreams({ seed: DEMO_SEED })) {
+      expect(stream.landmarks.length).toBeGreaterThan(0);
+      for (const event of stream.landmarks) expect(rejectReason(event, schemas, stream.binding)).toBeNull();
     }
   });
 
@@ -192,12 +210,12 @@ describe('startDemoFeeder', () => {
     });
     await feeder.stop();
 
-    expect(await total(log)).toBe(6);
+    expect(await total(log)).toBe(6 + LANDMARK_PAGE_CHANGES);
     expect(feeder.produced()).toBe(await totalAll(log));
-    const values = (await readAll(log, 6)).map(
+    const values = (await readAll(log, 6 + LANDMARK_PAGE_CHANGES)).map(
       (m) => JSON.parse(m.value?.toString() ?? 'null') as PageChangeEvent,
     );
-    expect(values).toHaveLength(6);
+    expect(values).toHaveLength(6 + LANDMARK_PAGE_CHANGES);
     // The broken copy of the example (changelog_kind upsert) never reached the log.
     const examples = values.filter((e) => e.wiki_id === 'example');
     expect(examples).toEqual([JSON.parse(example)]);

@@ -1,11 +1,20 @@
 /**
  * The quick start, in-process: the platform on embedded defaults (no servers),
- * the demo feeder on. Pages appear through the gateway and keep changing.
+ * the demo feeder on. Pages appear through the gateway and keep changing, and
+ * every example a newcomer is shown (README.md's GraphQL blocks, GraphiQL's
+ * welcome operations) answers with data.
  */
 import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { DAY_MS, hourOf } from '../../subgraphs/pageviews/timestamps';
+import {
+  emptiness,
+  graphiqlDefaultQuery,
+  operationsOf,
+  readmeExamples,
+  type Example,
+} from '../harness/examples';
 import { queryGateway } from '../harness/platform';
 import { pollUntil } from '../harness/wait';
 
@@ -70,7 +79,7 @@ test('the demo feeder fills the embedded platform and the data keeps changing', 
 
   // GraphiQL opens on every product's own example operation.
   const graphiql = await (await fetch(`${platform.gatewayUrl}/`)).text();
-  expect(graphiql).toContain('query RecentPages');
+  expect(graphiql).toContain('query PagesInIdOrder');
 });
 
 interface CrossProductPage {
@@ -173,4 +182,58 @@ test('the demo has pageviews for the last days, ranked and per page, joined with
     expect(t.page!.pageviews.length).toBeGreaterThanOrEqual(3);
     expect(t.page!.pageviews.every((p) => p.views > 0)).toBe(true);
   }
+});
+
+/** An example's answer: its GraphQL errors and what in its data is empty (both none when it shows data). */
+async function answer(example: Example): Promise<{ errors: unknown[] | undefined; empty: string[] }> {
+  const res = await fetch(`${platform.gatewayUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: example.query, operationName: example.operationName }),
+  });
+  const body = (await res.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] };
+  return { errors: body.errors, empty: emptiness(body.data) };
+}
+
+/** Ingest is asynchronous: asks until the answer shows data, or returns the last answer. */
+function answerOnceIngested(example: Example) {
+  return pollUntil(
+    () => answer(example),
+    (a) => a.errors === undefined && a.empty.length === 0,
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+}
+
+describe('README examples', () => {
+  const examples = readmeExamples();
+
+  test('are found: one per ```graphql block', () => {
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test.each(examples)('$source answers with data, no errors and no empty list', async (example) => {
+    expect(await answerOnceIngested(example)).toEqual({ errors: undefined, empty: [] });
+  });
+});
+
+test('every operation GraphiQL opens with answers with data, no errors and no empty list', async () => {
+  const html = await (await fetch(`${platform.gatewayUrl}/`)).text();
+  const operations = operationsOf(graphiqlDefaultQuery(html), 'GraphiQL');
+  // One per product.
+  expect(operations.length).toBe(platform.products.length);
+  for (const operation of operations) {
+    expect({ operation: operation.source, ...(await answerOnceIngested(operation)) }).toEqual({
+      operation: operation.source,
+      errors: undefined,
+      empty: [],
+    });
+  }
+});
+
+test('an answer that shows nothing is caught: a null top-level field, an empty list at any depth', () => {
+  expect(emptiness({ page: null })).toEqual(['page is null']);
+  expect(emptiness({ topPages: [] })).toEqual(['topPages is []']);
+  expect(emptiness({ page: { title: 'Main_Page', pageviews: [] } })).toEqual(['page.pageviews is []']);
+  expect(emptiness({ page: { title: 'Main_Page', redirectTarget: null } })).toEqual([]);
+  expect(emptiness(null)).toEqual(['data']);
 });
