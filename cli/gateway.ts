@@ -20,7 +20,7 @@ import { loadConfig } from '../config/env';
 import { startGateway, subgraphsOf } from '../gateway/server';
 import { createLogger } from '../platform/logger';
 
-const USAGE = [
+export const USAGE = [
   'usage: sdp gateway --supergraph <file> [--port N] [--host H]',
   '',
   'Serves the sdp gateway over a composed supergraph (e.g. `rover supergraph compose` output,',
@@ -165,7 +165,7 @@ export async function gatewayCommand(
 
   // SDP_PORT, SDP_HOST and SDP_LOG_LEVEL as for `sdp start`; the flags win.
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   const gateway = await startGateway({
     supergraphSdl: sdl,
     port: args.port ?? config.port,

@@ -6,14 +6,16 @@
  * read (on a terminal), and prints the loader's summary with its rate.
  *
  * Exit codes: 0 loaded (skipped records are reported, not failures); 1 the load
- * failed part-way (loaders are idempotent: run it again); 2 usage, configuration
- * or unreadable input (nothing loaded).
+ * failed part-way (loaders are idempotent: run it again) or the store's server
+ * cannot be reached; 2 usage, configuration or unusable input, such as a
+ * badly named file (nothing loaded).
  */
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
-import pino from 'pino';
-import type { DataProduct, LoadSummary } from '../platform/product';
+import { findUnreachable } from '../config/unreachable';
+import { createLogger } from '../platform/logger';
+import { LoadInputError, type DataProduct, type LoadSummary } from '../platform/product';
 import { loadProducts } from '../platform/products';
 import { describeError } from './sdp';
 import { commandConfig } from './config';
@@ -23,7 +25,8 @@ export interface LoadIo {
   stderr: Writable & { isTTY?: boolean };
 }
 
-function usage(products: DataProduct[]): string {
+/** `sdp load --help`. */
+export function loadUsage(products: DataProduct[] = loadProducts()): string {
   const loadable = products.filter((p) => p.loader);
   return [
     'usage: sdp load <product> <file>...',
@@ -59,22 +62,23 @@ export async function loadCommand(
   const products = loadProducts();
 
   if (argv.includes('-h') || argv.includes('--help')) {
-    out(usage(products));
+    out(loadUsage(products));
     return 0;
   }
   const [name, ...files] = argv;
   if (!name || files.length === 0) {
-    err(usage(products));
+    const problem = name ? `missing the file(s) to load into ${name}` : 'missing the product and the file(s)';
+    err(`sdp load: ${problem}\n\n${loadUsage(products)}`);
     return 2;
   }
   const product = products.find((p) => p.name === name);
   if (!product) {
-    err(`sdp load: unknown product "${name}"\n\n${usage(products)}`);
+    err(`sdp load: unknown product "${name}"\n\n${loadUsage(products)}`);
     return 2;
   }
   const loader = product.loader;
   if (!loader) {
-    err(`sdp load: product "${name}" has no bulk loader\n\n${usage(products)}`);
+    err(`sdp load: product "${name}" has no bulk loader\n\n${loadUsage(products)}`);
     return 2;
   }
 
@@ -94,8 +98,15 @@ export async function loadCommand(
 
   // Logs go to stderr, quiet unless asked: stdout carries the summary, stderr the progress bar.
   const level = env.SDP_LOG_LEVEL ? config.logLevel : 'warn';
-  const logger = pino({ name: 'sdp-load', level }, pino.destination({ fd: 2, sync: true }));
-  const store = await product.openStore({ config, logger: logger.child({ product: product.name }) });
+  const logger = createLogger(level, { name: 'sdp-load', format: config.logFormat, fd: 2 });
+  let store;
+  try {
+    store = await product.openStore({ config, logger: logger.child({ product: product.name }) });
+  } catch (e) {
+    if (!findUnreachable(e)) throw e;
+    err(`sdp load: nothing loaded: ${describeError(e, env)}`);
+    return 1;
+  }
   if (!store.durable) {
     err(
       `sdp load: warning: ${product.name} uses ${store.description}; what is loaded is gone when this command ` +
@@ -130,6 +141,11 @@ export async function loadCommand(
     return 0;
   } catch (e) {
     bar?.stop();
+    // Files that cannot be loaded as given are refused before anything is written: a usage error.
+    if (e instanceof LoadInputError) {
+      err(`sdp load: ${e.message}; nothing was loaded`);
+      return 2;
+    }
     err(
       `sdp load: ${describeError(e, env)}\nNothing is lost by running the same command again: loads are idempotent.`,
     );

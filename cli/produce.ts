@@ -14,8 +14,9 @@ import { constants as fsConstants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import pino from 'pino';
 import { topicFor } from '../config/env';
+import { findUnreachable } from '../config/unreachable';
+import { createLogger } from '../platform/logger';
 import { createEventLog } from '../streams';
 import type { OutgoingMessage } from '../streams/port';
 import { streamBindings } from '../platform/products';
@@ -32,7 +33,8 @@ export interface ProduceIo {
   stderr: Writable;
 }
 
-function usage(streams: string[]): string {
+/** `sdp produce --help`. */
+export function produceUsage(streams = [...streamBindings().keys()]): string {
   return [
     'usage: sdp produce <stream> <file.ndjson|->',
     '',
@@ -54,11 +56,17 @@ export async function produceCommand(
   const bindings = streamBindings();
   const known = [...bindings.keys()];
   if (argv.includes('-h') || argv.includes('--help')) {
-    out(usage(known));
+    out(produceUsage(known));
     return 0;
   }
   if (argv.length !== 2) {
-    err(usage(known));
+    const problem =
+      argv.length === 0
+        ? 'missing the stream and the file to read'
+        : argv.length === 1
+          ? 'missing the file to read (a path, or - for stdin)'
+          : `unexpected argument ${JSON.stringify(argv[2])}`;
+    err(`sdp produce: ${problem}\n\n${produceUsage(known)}`);
     return 2;
   }
   const [stream, file] = argv as [string, string];
@@ -91,7 +99,7 @@ export async function produceCommand(
   const schemas = loadEventSchemas();
   // Logs go to stderr: stdout carries the command's own report.
   const level = env.SDP_LOG_LEVEL ? config.logLevel : 'warn';
-  const logger = pino({ name: 'sdp-produce', level }, pino.destination({ fd: 2, sync: true }));
+  const logger = createLogger(level, { name: 'sdp-produce', format: config.logFormat, fd: 2 });
   const log = createEventLog(config, logger);
   const input = file === '-' ? io.stdin : createReadStream(file, { encoding: 'utf8' });
   let published = 0;
@@ -127,9 +135,12 @@ export async function produceCommand(
       await producer.close();
     }
   } catch (e) {
-    err(
-      `sdp produce: stopped at line ${lineNo} after publishing ${published} event(s) to ${topic}: ${(e as Error).message}`,
-    );
+    const unreachable = findUnreachable(e);
+    if (unreachable) err(`sdp produce: nothing published: ${unreachable.message}`);
+    else
+      err(
+        `sdp produce: stopped at line ${lineNo} after publishing ${published} event(s) to ${topic}: ${(e as Error).message}`,
+      );
     return 1;
   } finally {
     await log.close();

@@ -9,8 +9,11 @@
  * (nothing was touched).
  */
 import type { Writable } from 'node:stream';
-import pino from 'pino';
+import { loadConfig } from '../config/env';
+import { findUnreachable } from '../config/unreachable';
 import { describeError } from './sdp';
+import { createLogger } from '../platform/logger';
+import type { DataProduct } from '../platform/product';
 import { loadProducts } from '../platform/products';
 import { rebuildProduct } from '../platform/rebuild';
 import { createEventLog } from '../streams';
@@ -21,14 +24,35 @@ export interface RebuildIo {
   stderr: Writable;
 }
 
-function usage(products: string[]): string {
+/**
+ * The products whose store can be reset, and so rebuilt. Asked of each
+ * product's embedded store (in memory: no server is contacted), which offers
+ * `reset` exactly when the product's port does.
+ */
+export async function rebuildableProducts(products: DataProduct[] = loadProducts()): Promise<string[]> {
+  const config = loadConfig({});
+  const logger = createLogger('silent', { format: 'json' });
+  const names: string[] = [];
+  for (const product of products) {
+    const store = await product.openStore({ config, logger });
+    try {
+      if (store.reset) names.push(product.name);
+    } finally {
+      await store.close();
+    }
+  }
+  return names;
+}
+
+/** `sdp rebuild --help`. */
+export async function rebuildUsage(rebuildable?: string[]): Promise<string> {
   return [
     'usage: sdp rebuild <product> --from earliest',
     '',
     "Resets the product's store and replays every stream it consumes from the earliest",
     'retained offset on SDP_KAFKA_BROKERS, up to the log end at start; then normal ingest',
     'resumes from there. Stop the platform first.',
-    `Products: ${products.join(', ')}`,
+    `Products that can be rebuilt: ${(rebuildable ?? (await rebuildableProducts())).join(', ')}`,
   ].join('\n');
 }
 
@@ -42,12 +66,22 @@ export async function rebuildCommand(
   const products = loadProducts();
   const names = products.map((p) => p.name);
   if (argv.includes('-h') || argv.includes('--help')) {
-    out(usage(names));
+    out(await rebuildUsage(await rebuildableProducts(products)));
     return 0;
   }
   const [name, flag, from, ...extra] = argv;
-  if (!name || flag !== '--from' || extra.length > 0) {
-    err(usage(names));
+  const problem =
+    name === undefined || name.startsWith('-')
+      ? 'which product? Name it first'
+      : flag === undefined
+        ? '--from earliest is required (the only start there is: the whole retained log)'
+        : flag !== '--from'
+          ? `unexpected argument ${JSON.stringify(flag)}`
+          : extra.length > 0
+            ? `unexpected argument ${JSON.stringify(extra[0])}`
+            : undefined;
+  if (problem) {
+    err(`sdp rebuild: ${problem}\n\n${await rebuildUsage(await rebuildableProducts(products))}`);
     return 2;
   }
   if (from !== 'earliest') {
@@ -62,6 +96,14 @@ export async function rebuildCommand(
     err(`sdp rebuild: unknown product "${name}"; products: ${names.join(', ')}`);
     return 2;
   }
+  const rebuildable = await rebuildableProducts([product]);
+  if (rebuildable.length === 0) {
+    err(
+      `sdp rebuild: ${product.name} cannot be rebuilt: its store cannot be reset; ` +
+        `products that can: ${(await rebuildableProducts(products)).join(', ')}`,
+    );
+    return 2;
+  }
 
   const config = commandConfig('rebuild', env, err);
   if (!config) return 2;
@@ -74,11 +116,16 @@ export async function rebuildCommand(
   }
 
   // Logs go to stderr: stdout carries the command's own report.
-  const logger = pino(
-    { name: 'sdp-rebuild', level: config.logLevel },
-    pino.destination({ fd: 2, sync: true }),
-  );
-  const store = await product.openStore({ config, logger: logger.child({ product: product.name }) });
+  const logger = createLogger(config.logLevel, { name: 'sdp-rebuild', format: config.logFormat, fd: 2 });
+  let store;
+  try {
+    store = await product.openStore({ config, logger: logger.child({ product: product.name }) });
+  } catch (e) {
+    // Nothing was reset: the store could not even be opened.
+    if (!findUnreachable(e)) throw e;
+    err(`sdp rebuild: nothing was reset: ${describeError(e, env)}`);
+    return 1;
+  }
   try {
     if (!store.durable) {
       err(
@@ -106,7 +153,11 @@ export async function rebuildCommand(
       out(`rebuilt ${product.name} in ${(result.durationMs / 1000).toFixed(1)} s`);
       return 0;
     } catch (e) {
-      err(`sdp rebuild: ${describeError(e, env)}`);
+      err(
+        findUnreachable(e)
+          ? `sdp rebuild: nothing was reset: ${describeError(e, env)}`
+          : `sdp rebuild: ${describeError(e, env)}`,
+      );
       return 1;
     } finally {
       await log.close();

@@ -59,7 +59,19 @@ export interface SdpConfig {
   pageviewsDailyRetentionDays: number;
   /** pino log level (SDP_LOG_LEVEL). */
   logLevel: string;
+  /** Log lines for people (`pretty`), for machines (`json`), or `auto`: pretty on a terminal (SDP_LOG_FORMAT). */
+  logFormat: LogFormat;
+  /**
+   * How long a command keeps trying to reach Kafka, MariaDB or Cassandra when
+   * it starts, before it stops with one line naming the server and its variable
+   * (SDP_CONNECT_RETRY_SECONDS). Once connected, each client's own retries ride
+   * out restarts; this budget is only for the first contact.
+   */
+  connectRetrySeconds: number;
 }
+
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Consistency levels that make sense for a product store (no SERIAL: the stores use no lightweight transactions). */
 export const CASSANDRA_CONSISTENCIES = [
@@ -167,6 +179,12 @@ export function loadConfig(env: Env = process.env): SdpConfig {
       `SDP_LOG_LEVEL=${JSON.stringify(level)} is not one of fatal|error|warn|info|debug|trace|silent`,
     );
   }
+  const logFormat = (env.SDP_LOG_FORMAT || 'auto').toLowerCase();
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new ConfigError(
+      `SDP_LOG_FORMAT=${JSON.stringify(env.SDP_LOG_FORMAT)} is not one of ${LOG_FORMATS.join('|')}`,
+    );
+  }
   return {
     port: int(env, 'SDP_PORT', 4000, 0),
     host: env.SDP_HOST || '127.0.0.1',
@@ -189,6 +207,8 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     pageviewsHourlyRetentionDays: int(env, 'SDP_PAGEVIEWS_HOURLY_RETENTION_DAYS', 0, 0, 7000),
     pageviewsDailyRetentionDays: int(env, 'SDP_PAGEVIEWS_DAILY_RETENTION_DAYS', 0, 0, 7000),
     logLevel: level,
+    logFormat: logFormat as LogFormat,
+    connectRetrySeconds: int(env, 'SDP_CONNECT_RETRY_SECONDS', 5, 0, 3600),
   };
 }
 

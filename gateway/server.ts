@@ -20,6 +20,7 @@ import {
   urlFor,
 } from '../platform/http';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
+import { libraryLogger } from '../platform/logger';
 import { anonymousContext, type GatewayContext } from './context';
 import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
@@ -148,13 +149,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway = new FastGateway({
     supergraphSdl: options.supergraphSdl,
     subgraphUrls: overrides,
-    logger: logger.child({ source: 'apollo-gateway' }),
+    logger: libraryLogger(logger.child({ source: 'apollo-gateway' })),
   });
 
   const development = process.env.NODE_ENV === 'development';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    logger: logger.child({ source: 'apollo-server' }),
+    logger: libraryLogger(logger.child({ source: 'apollo-server' })),
     // The graph is the product: clients and GraphiQL discover it by introspection.
     introspection: true,
     includeStacktraceInErrorResponses: development,

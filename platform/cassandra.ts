@@ -18,6 +18,7 @@
 import cassandra from 'cassandra-driver';
 import type { Logger } from 'pino';
 import type { CassandraConsistency, SdpConfig } from '../config/env';
+import { retryWithin, ServerUnreachableError } from '../config/unreachable';
 
 export class CassandraError extends Error {
   override name = 'CassandraError';
@@ -168,18 +169,68 @@ function driverOptions(config: SdpConfig, points: string[], keyspace?: string): 
   };
 }
 
-async function connect(options: cassandra.ClientOptions, points: string[]): Promise<cassandra.Client> {
-  const client = new cassandra.Client(options);
+/**
+ * A connected client. A cluster that refuses or does not answer is tried again
+ * for `budgetSeconds` (SDP_CONNECT_RETRY_SECONDS), each try a fresh client,
+ * then reported as one ServerUnreachableError; any other failure (a wrong data
+ * centre, a bad keyspace) is reported at once.
+ */
+async function connect(
+  options: cassandra.ClientOptions,
+  points: string[],
+  budgetSeconds: number,
+): Promise<cassandra.Client> {
   try {
-    await client.connect();
+    return await retryWithin(budgetSeconds * 1000, async () => {
+      const client = new cassandra.Client(options);
+      try {
+        await client.connect();
+        return client;
+      } catch (err) {
+        await client.shutdown().catch(() => undefined);
+        // Only an unreachable cluster is worth waiting for; refused credentials are final.
+        if (!(err instanceof cassandra.errors.NoHostAvailableError) || refusedCredentials(err))
+          throw new NotRetried(err);
+        throw err;
+      }
+    });
   } catch (err) {
-    await client.shutdown().catch(() => undefined);
-    throw new CassandraError(
-      `cannot connect to Cassandra at ${points.join(',')}: ${describeCassandraError(err)}`,
+    if (err instanceof NotRetried) {
+      throw new CassandraError(
+        `cannot connect to Cassandra at ${points.join(',')}: ${describeCassandraError(err.cause)}`,
+        { cause: err.cause },
+      );
+    }
+    throw new ServerUnreachableError(
+      'Cassandra',
+      points.join(','),
+      'SDP_CASSANDRA_CONTACT_POINTS',
+      budgetSeconds,
+      hostReasons(err),
       { cause: err },
     );
   }
-  return client;
+}
+
+/** A failure retryWithin must not retry: it is thrown through it, wrapped. */
+class NotRetried extends Error {
+  constructor(override readonly cause: unknown) {
+    super('not retried');
+  }
+}
+
+function refusedCredentials(err: cassandra.errors.NoHostAvailableError): boolean {
+  const inner = Object.values((err as { innerErrors?: Record<string, unknown> }).innerErrors ?? {});
+  return inner.some((e) => e instanceof cassandra.errors.AuthenticationError);
+}
+
+/** Why each host failed, one short reason per host (the driver's own message embeds stack traces). */
+function hostReasons(err: unknown): string {
+  const inner = (err as { innerErrors?: Record<string, unknown> }).innerErrors;
+  if (!inner || Object.keys(inner).length === 0) return err instanceof Error ? err.message : String(err);
+  return Object.entries(inner)
+    .map(([host, e]) => `${host}: ${e instanceof Error ? e.message : String(e)}`)
+    .join('; ');
 }
 
 /**
@@ -198,7 +249,7 @@ export async function openCassandraSession(
   const points = contactPoints(config);
 
   // The keyspace must exist before a client can be bound to it.
-  const admin = await connect(driverOptions(config, points), points);
+  const admin = await connect(driverOptions(config, points), points, config.connectRetrySeconds);
   try {
     await admin.execute(
       `CREATE KEYSPACE IF NOT EXISTS ${keyspace} WITH replication = ` +
@@ -212,7 +263,7 @@ export async function openCassandraSession(
     await admin.shutdown();
   }
 
-  const client = await connect(driverOptions(config, points, keyspace), points);
+  const client = await connect(driverOptions(config, points, keyspace), points, config.connectRetrySeconds);
   const session = createSession(client, keyspace, `cassandra ${points.join(',')}/${keyspace}`);
   try {
     await migrate(session, product, migrations, logger);
@@ -319,7 +370,7 @@ export async function dropKeyspace(config: SdpConfig, keyspace: string): Promise
   if (!IDENTIFIER.test(keyspace))
     throw new CassandraError(`not a keyspace name: ${JSON.stringify(keyspace)}`);
   const points = contactPoints(config);
-  const admin = await connect(driverOptions(config, points), points);
+  const admin = await connect(driverOptions(config, points), points, config.connectRetrySeconds);
   try {
     await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
   } finally {

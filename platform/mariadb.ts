@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createPool, type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
+import { retryWithin, ServerUnreachableError } from '../config/unreachable';
 
 export class MariaDbError extends Error {
   override name = 'MariaDbError';
@@ -77,6 +78,31 @@ export interface MariaDbPoolOptions {
   /** Connections kept by the pool (default 8). */
   connectionLimit?: number;
   logger?: Logger;
+  /**
+   * How long to keep trying a server that refuses or does not answer before
+   * giving up with a ServerUnreachableError (SDP_CONNECT_RETRY_SECONDS in ms);
+   * default 0: one try.
+   */
+  connectRetryMs?: number;
+}
+
+/** Socket-level failures: the server is not (yet) there. Anything else (a refused login, no such database) is final. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+]);
+
+function isUnreachable(err: unknown): boolean {
+  const codes = [err, ...(err instanceof AggregateError ? err.errors : [])].map(
+    (e) => (e as { code?: unknown }).code,
+  );
+  return codes.some((c) => typeof c === 'string' && UNREACHABLE_CODES.has(c));
 }
 
 /**
@@ -90,6 +116,13 @@ const SESSION_SETUP =
   "time_zone = '+00:00'";
 
 const descriptions = new WeakMap<Pool, string>();
+
+/** A failure retryWithin must not retry (a refused login, an unknown database): thrown through it, wrapped. */
+class Final extends Error {
+  constructor(override readonly cause: unknown) {
+    super('final');
+  }
+}
 
 /**
  * Opens a pool and proves it can reach the server, so a wrong URL fails start-up
@@ -123,15 +156,34 @@ export async function openMariaDbPool(url: string, opts: MariaDbPoolOptions = {}
       core.destroy();
     });
   });
+  const budgetMs = opts.connectRetryMs ?? 0;
   try {
-    const conn = await pool.getConnection();
-    try {
-      await conn.ping();
-    } finally {
-      conn.release();
-    }
-  } catch (err) {
+    await retryWithin(budgetMs, async () => {
+      try {
+        const conn = await pool.getConnection();
+        try {
+          await conn.ping();
+        } finally {
+          conn.release();
+        }
+      } catch (err) {
+        if (!isUnreachable(err)) throw new Final(err);
+        throw err;
+      }
+    });
+  } catch (e) {
     await pool.end().catch(() => undefined);
+    const err = e instanceof Final ? e.cause : e;
+    if (isUnreachable(err)) {
+      throw new ServerUnreachableError(
+        'MariaDB',
+        redactMariaDbUrl(url),
+        'SDP_MARIADB_URL',
+        Math.round(budgetMs / 1000),
+        describeCause(err),
+        { cause: err },
+      );
+    }
     throw new MariaDbError(`cannot connect to MariaDB at ${redactMariaDbUrl(url)}: ${describeCause(err)}`, {
       cause: err,
     });

@@ -83,6 +83,15 @@ export interface LoadSummary {
   skipped: Record<string, number>;
 }
 
+/**
+ * A loader's refusal of its input as given (a file named so that it cannot say
+ * what it holds, a file that cannot be read), raised before anything is
+ * written: `sdp load` reports it as a usage error (exit code 2).
+ */
+export class LoadInputError extends Error {
+  override name = 'LoadInputError';
+}
+
 /** A product's bulk loader, run by `sdp load <product> <file>...`. */
 export interface ProductLoader<TStore> {
   /** What files it takes, for `sdp load`'s usage, e.g. `Wikimedia hourly pageviews dumps (pageviews-YYYYMMDD-HH0000[.gz])`. */
@@ -90,7 +99,7 @@ export interface ProductLoader<TStore> {
   /**
    * Loads the files into the store. Must be idempotent (loading a file twice
    * leaves the store as loading it once) and must reject an unusable file
-   * before writing anything from any file.
+   * before writing anything from any file, with a LoadInputError.
    */
   load(store: TStore, files: readonly string[], options: LoadOptions): Promise<LoadSummary>;
 }

@@ -7,9 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { ApolloServer } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { libraryLogger } from './logger';
 import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
@@ -65,13 +67,20 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
 
   const apollo = new ApolloServer<TContext>({
     schema,
-    logger,
+    logger: libraryLogger(logger),
     // Apollo's default is "on unless NODE_ENV is production or test"; stack
     // traces must be opt-in, never the result of an unset variable.
     includeStacktraceInErrorResponses: development,
     formatError: (formatted, error) => maskSubgraphError(formatted, error, logger, development),
-    // The default landing page loads Apollo Sandbox from a CDN; subgraphs have no UI.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      // The default landing page loads Apollo Sandbox from a CDN; subgraphs have no UI.
+      ApolloServerPluginLandingPageDisabled(),
+      // Federated traces (ftv1) for a gateway that asks for them: the stock gateway
+      // does when usage reporting captures traces. Apollo installs this by itself
+      // on a subgraph, announcing it at info on every start; installed here it
+      // behaves the same without the notice.
+      ApolloServerPluginInlineTrace(),
+    ],
   });
   await apollo.start();
 
@@ -91,7 +100,8 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
 
   const address = await listenOrStop(server, options.port, options.host, () => apollo.stop());
   const url = urlFor(address, '/graphql');
-  logger.info({ url, sdl: product.sdlPath }, 'subgraph listening');
+  // Debug: the platform reports the product up, with this URL, once its ingest runs too.
+  logger.debug({ url, sdl: product.sdlPath }, 'subgraph listening');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -100,7 +110,7 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
       stopping ??= (async () => {
         await close(server);
         await apollo.stop();
-        logger.info({ url }, 'subgraph stopped');
+        logger.debug({ url }, 'subgraph stopped');
       })();
       return stopping;
     },

@@ -313,7 +313,7 @@ export interface CommandIO {
 
 const consoleIO: CommandIO = { out: (line) => console.log(line), err: (line) => console.error(line) };
 
-const USAGE = `usage: sdp compose [--check] [--schema-dir <dir>]
+export const USAGE = `usage: sdp compose [--check] [--schema-dir <dir>]
 
 Composes schema/*.graphql into schema/supergraph.graphql.
   --check             do not write; fail when the committed supergraph is stale

@@ -12,7 +12,8 @@ export function createEventLog(
   config: Pick<
     SdpConfig,
     'kafkaBrokers' | 'kafkaClientId' | 'kafkaSessionTimeoutMs' | 'kafkaPartitionsConcurrently'
-  >,
+  > &
+    Partial<Pick<SdpConfig, 'connectRetrySeconds'>>,
   logger: Logger,
 ): EventLog {
   if (config.kafkaBrokers && config.kafkaBrokers.length > 0) {
@@ -23,6 +24,8 @@ export function createEventLog(
       // Heartbeats must come well inside the session; a tenth is kafkajs's own default ratio.
       heartbeatIntervalMs: Math.max(1000, Math.floor(config.kafkaSessionTimeoutMs / 10)),
       partitionsConcurrently: config.kafkaPartitionsConcurrently,
+      connectRetryMs:
+        config.connectRetrySeconds === undefined ? undefined : config.connectRetrySeconds * 1000,
       logger,
     });
   }

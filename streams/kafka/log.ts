@@ -18,6 +18,7 @@
  */
 import {
   Kafka,
+  logLevel,
   Partitioners,
   type Admin,
   type Consumer,
@@ -27,6 +28,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import { retryWithin, ServerUnreachableError } from '../../config/unreachable';
 import {
   DEFAULT_MAX_BATCH_SIZE,
   type BatchHandler,
@@ -61,6 +63,12 @@ export interface KafkaEventLogOptions {
    * several, one partition's events are validated while another's are written.
    */
   partitionsConcurrently?: number;
+  /**
+   * How long the first contact with the cluster may take (attempts included)
+   * before the log gives up with a ServerUnreachableError; default 5 s
+   * (SDP_CONNECT_RETRY_SECONDS). Once a broker has answered, RETRY applies.
+   */
+  connectRetryMs?: number;
 }
 
 /** Fetch tuning measured against the mock cluster (TEST-INFRA.md): the defaults were ~14× slower. */
@@ -73,6 +81,16 @@ const MAX_WAIT_TIME_MS = 100;
  * that still fails is restarted by kafkajs (restartOnFailure) and rejoins.
  */
 const RETRY = { initialRetryTime: 300, maxRetryTime: 10_000, factor: 0.2, multiplier: 2, retries: 10 };
+
+/**
+ * The first contact gets its own budget instead: a minute of RETRY against a
+ * cluster that is not there (a wrong SDP_KAFKA_BROKERS, Kafka not started) is a
+ * minute of error lines before the one that matters. Measured against a closed
+ * local port: RETRY gives up after 68 s; the probe after its budget.
+ */
+export const DEFAULT_CONNECT_RETRY_MS = 5_000;
+/** Per attempt; kafkajs' default is 1 s, too short for a broker across a slow link. */
+const PROBE_CONNECTION_TIMEOUT_MS = 3_000;
 
 function decodeHeaders(headers: IHeaders | undefined): Headers {
   const out: Headers = {};
@@ -109,6 +127,7 @@ export class KafkaEventLog implements EventLog {
   private admin: Promise<Admin> | undefined;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<KafkaLogConsumer>();
+  private reachable: Promise<void> | undefined;
 
   constructor(private readonly options: KafkaEventLogOptions) {
     if (options.brokers.length === 0) throw new Error('kafka event log needs at least one broker');
@@ -124,6 +143,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async producer(): Promise<LogProducer> {
+    await this.reach();
     const idempotent = await this.supportsIdempotence();
     const producer = this.kafka.producer({
       idempotent,
@@ -195,17 +215,64 @@ export class KafkaEventLog implements EventLog {
     this.consumers.delete(consumer);
   }
 
+  /**
+   * @internal Resolves once a seed broker has answered a metadata request;
+   * until then, tries again within `connectRetryMs`, quietly, then rejects with
+   * one ServerUnreachableError. Every first use of the cluster (producer,
+   * admin, consumer) waits for it.
+   */
+  reach(): Promise<void> {
+    this.reachable ??= this.probe().catch((err: unknown) => {
+      this.reachable = undefined;
+      throw err;
+    });
+    return this.reachable;
+  }
+
+  private async probe(): Promise<void> {
+    const { brokers, clientId } = this.options;
+    const budgetMs = this.options.connectRetryMs ?? DEFAULT_CONNECT_RETRY_MS;
+    try {
+      await retryWithin(budgetMs, async (remainingMs) => {
+        // A client of its own: no retries (retryWithin paces the attempts) and no log lines.
+        const admin = new Kafka({
+          clientId,
+          brokers,
+          connectionTimeout: Math.max(500, Math.min(PROBE_CONNECTION_TIMEOUT_MS, remainingMs)),
+          retry: { retries: 0 },
+          logLevel: logLevel.NOTHING,
+        }).admin();
+        try {
+          await admin.connect();
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      });
+    } catch (err) {
+      throw new ServerUnreachableError(
+        'Kafka',
+        brokers.join(','),
+        'SDP_KAFKA_BROKERS',
+        Math.round(budgetMs / 1000),
+        (err as Error).message,
+        { cause: err },
+      );
+    }
+  }
+
   /** @internal */
   getAdmin(): Promise<Admin> {
     if (!this.admin) {
       const admin = this.kafka.admin({ retry: RETRY });
-      this.admin = admin.connect().then(
-        () => admin,
-        (err: unknown) => {
-          this.admin = undefined;
-          throw err;
-        },
-      );
+      this.admin = this.reach()
+        .then(() => admin.connect())
+        .then(
+          () => admin,
+          (err: unknown) => {
+            this.admin = undefined;
+            throw err;
+          },
+        );
     }
     return this.admin;
   }
@@ -220,8 +287,13 @@ export class KafkaEventLog implements EventLog {
   private async supportsIdempotence(): Promise<boolean> {
     const { brokers, controller } = await (await this.getAdmin()).describeCluster();
     const ok = controller !== null && brokers.some((b) => b.nodeId === controller);
+    // Debug, not warn: nothing to act on (librdkafka's mock cluster always says so),
+    // and the consumers' idempotent apply absorbs the duplicates it allows.
     if (!ok)
-      this.logger.warn({ controller }, 'cluster reports no usable controller: producing without idempotence');
+      this.logger.debug(
+        { controller },
+        'cluster reports no usable controller: producing without idempotence',
+      );
     return ok;
   }
 }
@@ -245,6 +317,7 @@ class KafkaLogConsumer implements LogConsumer {
 
   async run(handler: BatchHandler): Promise<void> {
     if (this.consumer) throw new Error('consumer is already running');
+    await this.log.reach();
     const { groupId, topics, startFrom = 'earliest' } = this.options;
     const consumer = this.kafka.consumer({
       groupId,

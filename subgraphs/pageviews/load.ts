@@ -14,7 +14,7 @@ import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import type { LoadOptions, LoadSummary } from '../../platform/product';
+import { LoadInputError, type LoadOptions, type LoadSummary } from '../../platform/product';
 import { dumpHour, isGzipped, parseDumpLine, SKIP } from './dump';
 import type { PageviewHour } from './model';
 import type { PageviewsStore } from './store/port';
@@ -55,13 +55,15 @@ export async function loadPageviewDumps(
   const hours = files.map((file) => {
     const hour = dumpHour(file);
     if (hour === null)
-      throw new Error(`${file}: not a pageviews dump name (expected pageviews-YYYYMMDD-HH0000 or .gz)`);
+      throw new LoadInputError(
+        `${file}: not a pageviews dump name (expected pageviews-YYYYMMDD-HH0000 or .gz)`,
+      );
     return hour;
   });
   await Promise.all(
     files.map((file) =>
       access(file).catch((err: unknown) => {
-        throw new Error(`${file}: cannot be read: ${(err as Error).message}`);
+        throw new LoadInputError(`${file}: cannot be read: ${(err as Error).message}`);
       }),
     ),
   );

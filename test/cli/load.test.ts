@@ -66,6 +66,27 @@ describe('usage and input errors (exit 2, nothing loaded)', () => {
     expect(r.stderr).toContain(message);
   });
 
+  it('refuses a badly named file before loading anything, with no hint about running it again', async () => {
+    const file = path.join(tempDir(), 'pageviews-2024-11-01.gz');
+    writeFileSync(file, '');
+    const r = await run(['pageviews', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `sdp load: ${file}: not a pageviews dump name (expected pageviews-YYYYMMDD-HH0000 or .gz); nothing was loaded\n`,
+    );
+    expect(r.stderr).not.toContain('running the same command again');
+    expect(r.stdout).toBe('');
+  });
+
+  it('says what is missing', async () => {
+    expect((await run([])).stderr).toMatch(
+      /^sdp load: missing the product and the file\(s\)\n\nusage: sdp load/,
+    );
+    expect((await run(['pageviews'])).stderr).toMatch(
+      /^sdp load: missing the file\(s\) to load into pageviews\n/,
+    );
+  });
+
   it('reports a bad configuration by its variable', async () => {
     const file = writeDump(tempDir(), `${day}00`, ['en Foo 1 0']);
     const r = await run(['pageviews', file], { SDP_PAGEVIEWS_HOURLY_RETENTION_DAYS: 'ninety' });

@@ -22,19 +22,27 @@ function capture() {
 /** Kafka configured (to a port nothing listens on: none of these cases may connect). */
 const KAFKA = { SDP_KAFKA_BROKERS: '127.0.0.1:9', SDP_LOG_LEVEL: 'silent' };
 
-test('--help prints the usage and the products', async () => {
+test('--help prints the usage and only the products that can be rebuilt', async () => {
   const { io, text } = capture();
   expect(await rebuildCommand(['--help'], KAFKA, io)).toBe(0);
-  expect(text.out).toMatch(/^usage: sdp rebuild <product> --from earliest\n[\s\S]*Products: .*editstats/);
+  expect(text.out).toMatch(
+    /^usage: sdp rebuild <product> --from earliest\n[\s\S]*Products that can be rebuilt: editstats, users\n$/,
+  );
 });
 
 test.each([
-  [[], /^usage: sdp rebuild/],
-  [['editstats'], /^usage: sdp rebuild/],
+  [[], /^sdp rebuild: which product\? Name it first\n\nusage: sdp rebuild/],
+  [['--from', 'earliest'], /^sdp rebuild: which product\?/],
+  [['editstats'], /^sdp rebuild: --from earliest is required[^\n]*\n\nusage: sdp rebuild/],
+  [['editstats', '--since', 'earliest'], /^sdp rebuild: unexpected argument "--since"/],
   [['editstats', '--from'], /--from "" is not supported; only --from earliest/],
   [['editstats', '--from', 'latest'], /--from "latest" is not supported; only --from earliest/],
-  [['editstats', '--from', 'earliest', 'extra'], /^usage: sdp rebuild/],
+  [['editstats', '--from', 'earliest', 'extra'], /^sdp rebuild: unexpected argument "extra"/],
   [['nosuch', '--from', 'earliest'], /^sdp rebuild: unknown product "nosuch"; products: .*editstats/],
+  [
+    ['pages', '--from', 'earliest'],
+    /^sdp rebuild: pages cannot be rebuilt: its store cannot be reset; products that can: editstats, users\n$/,
+  ],
 ])('%j is a usage error', async (argv, message) => {
   const { io, text } = capture();
   expect(await rebuildCommand(argv, KAFKA, io)).toBe(2);
@@ -54,7 +62,7 @@ test('an embedded store is refused: it lives in the `sdp start` process', async 
   const { io, text } = capture();
   expect(await rebuildCommand(['editstats', '--from', 'earliest'], KAFKA, io)).toBe(2);
   expect(text.err).toBe(
-    'sdp rebuild: editstats uses its embedded (in-memory) store, which lives in the `sdp start` process ' +
+    'sdp rebuild: editstats uses its embedded (in-process memory, not durable) store, which lives in the `sdp start` process ' +
       'and is rebuilt from the log on every start. Configure its real store (see README) to rebuild that one.\n',
   );
 });

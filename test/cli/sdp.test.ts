@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeError, main } from '../../cli/sdp';
+import { describeError, main, version } from '../../cli/sdp';
+import { ServerUnreachableError } from '../../config/unreachable';
 import { repoPath } from '../../platform/paths';
 
 test('failures read as a message and its causes; the stack only at debug level', () => {
@@ -17,17 +18,79 @@ test('failures read as a message and its causes; the stack only at debug level',
   expect(describeError('plain', {})).toBe('plain');
 });
 
+test('an unreachable server is its own one line, without the causes around it', () => {
+  const unreachable = new ServerUnreachableError(
+    'Kafka',
+    '127.0.0.1:9',
+    'SDP_KAFKA_BROKERS',
+    5,
+    'ECONNREFUSED',
+  );
+  const err = new Error('pages: cannot consume mediawiki.page_change.v1', { cause: unreachable });
+  expect(describeError(err, {})).toBe(
+    'cannot reach Kafka at 127.0.0.1:9 (SDP_KAFKA_BROKERS) within 5 s: ECONNREFUSED. Start it or point ' +
+      'SDP_KAFKA_BROKERS at it; for a server that takes longer to come up, raise SDP_CONNECT_RETRY_SECONDS.',
+  );
+});
+
 describe('dispatch', () => {
   let stderr: string[];
+  let stdout: string[];
   let spy: jest.SpyInstance;
+  let outSpy: jest.SpyInstance;
   beforeEach(() => {
     stderr = [];
+    stdout = [];
     spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
       stderr.push(String(chunk));
       return true;
     });
+    outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
   });
-  afterEach(() => spy.mockRestore());
+  afterEach(() => {
+    spy.mockRestore();
+    outSpy.mockRestore();
+  });
+
+  test('--version prints the package version', async () => {
+    expect(await main(['--version'])).toBe(0);
+    expect(stdout.join('')).toBe(`sdp ${version()}\n`);
+    expect(version()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  test('no command is a usage error on stderr', async () => {
+    expect(await main([])).toBe(2);
+    expect(stderr.join('')).toMatch(/^sdp: no command given\n\nusage: sdp <command>/);
+    expect(stdout.join('')).toBe('');
+  });
+
+  test.each(['start', 'gateway', 'produce', 'load', 'rebuild', 'compose'])(
+    'sdp %s --help prints its usage and runs nothing',
+    async (name) => {
+      // Were the command run, this configuration would stop it (exit 2) before anything else.
+      const before = process.env.SDP_PORT;
+      process.env.SDP_PORT = 'eighty';
+      try {
+        expect(await main([name, '--help'])).toBe(0);
+        expect(await main(['help', name])).toBe(0);
+      } finally {
+        if (before === undefined) delete process.env.SDP_PORT;
+        else process.env.SDP_PORT = before;
+      }
+      const [viaFlag, viaHelp] = stdout;
+      expect(viaFlag).toMatch(new RegExp(`^usage: sdp ${name}`));
+      expect(viaHelp).toBe(viaFlag);
+      expect(stderr.join('')).toBe('');
+    },
+  );
+
+  test('sdp start takes no arguments', async () => {
+    expect(await main(['start', '--port', '80'])).toBe(2);
+    expect(stderr.join('')).toMatch(/^sdp start: unexpected argument "--port"\n\nusage: sdp start/);
+  });
 
   test('an unknown command is a usage error listing the commands', async () => {
     expect(await main(['frobnicate'])).toBe(2);

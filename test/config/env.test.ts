@@ -11,6 +11,8 @@ test('defaults describe the embedded platform on port 4000 with the demo on', ()
     topicPrefix: '',
     demo: true,
     logLevel: 'info',
+    logFormat: 'auto',
+    connectRetrySeconds: 5,
   });
 });
 
@@ -32,6 +34,11 @@ test.each([
   [{ SDP_MARIADB_URL: 'not a url' }, /is not a URL/],
   [{ SDP_DEMO: 'maybe' }, /SDP_DEMO="maybe" must be 0 or 1/],
   [{ SDP_LOG_LEVEL: 'loud' }, /SDP_LOG_LEVEL/],
+  [{ SDP_LOG_FORMAT: 'yaml' }, /SDP_LOG_FORMAT="yaml" is not one of auto\|pretty\|json/],
+  [
+    { SDP_CONNECT_RETRY_SECONDS: '-1' },
+    /SDP_CONNECT_RETRY_SECONDS="-1" is not an integer between 0 and 3600/,
+  ],
 ])('bad config %j fails with a message naming the variable', (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);

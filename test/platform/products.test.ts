@@ -1,6 +1,8 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../config/env';
 import { loadProducts } from '../../platform/products';
 
 test('every folder under subgraphs/ with a product module is discovered, by name', () => {
@@ -35,4 +37,17 @@ test('two products on one port are rejected', () => {
 test('a product module that is not a DataProduct is rejected; folders without one are ignored', () => {
   const dir = productDir({ 'a/product.js': 'module.exports.default = 42;', 'b/README.md': '' });
   expect(() => loadProducts(dir)).toThrow(/must default-export a DataProduct/);
+});
+
+test('every embedded store describes itself in the same words', async () => {
+  const descriptions = new Set<string>();
+  for (const product of loadProducts()) {
+    const store = await product.openStore({ config: loadConfig({}), logger: pino({ level: 'silent' }) });
+    try {
+      descriptions.add(store.description);
+    } finally {
+      await store.close();
+    }
+  }
+  expect([...descriptions]).toEqual(['embedded (in-process memory, not durable)']);
 });

@@ -51,7 +51,7 @@ function inRange(day: string, startDay: string, endDay: string): boolean {
 }
 
 export class EmbeddedEditStatsStore implements EditStatsStore {
-  readonly description = 'embedded (in-memory)';
+  readonly description = 'embedded (in-process memory, not durable)';
   readonly durable = false;
   /** (wiki, day, bucket) → (page id, rev id) → edit. */
   private readonly edits = new Map<string, Map<string, EditRow>>();

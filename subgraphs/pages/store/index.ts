@@ -6,6 +6,9 @@ import type { PagesStore } from './port';
 
 export async function openPagesStore(runtime: ProductRuntime): Promise<PagesStore> {
   const url = runtime.config.mariadbUrl;
-  if (url) return openMariaDbPagesStore(url, runtime.logger.child({ component: 'pages-store' }));
+  if (url) {
+    const logger = runtime.logger.child({ component: 'pages-store' });
+    return openMariaDbPagesStore(url, logger, runtime.config.connectRetrySeconds * 1000);
+  }
   return createEmbeddedPagesStore();
 }

@@ -238,9 +238,15 @@ export interface MariaDbPagesStoreOptions {
  * Opens the store on a URL (the store owns the pool and ends it on close) or on
  * an existing pool (the caller keeps ownership), and applies pending migrations.
  */
-export async function openMariaDbPagesStore(target: string | Pool, logger?: Logger): Promise<PagesStore> {
+export async function openMariaDbPagesStore(
+  target: string | Pool,
+  logger?: Logger,
+  /** For a URL: how long to wait for a server that is not up yet (SDP_CONNECT_RETRY_SECONDS). */
+  connectRetryMs?: number,
+): Promise<PagesStore> {
   const ownsPool = typeof target === 'string';
-  const pool = typeof target === 'string' ? await openMariaDbPool(target, { logger }) : target;
+  const pool =
+    typeof target === 'string' ? await openMariaDbPool(target, { logger, connectRetryMs }) : target;
   try {
     await migrate(pool, PAGES_PRODUCT, PAGES_MIGRATIONS, { logger });
   } catch (err) {

@@ -6,6 +6,9 @@ import type { UsersStore } from './port';
 
 export async function openUsersStore(runtime: ProductRuntime): Promise<UsersStore> {
   const url = runtime.config.mariadbUrl;
-  if (url) return openMariaDbUsersStore(url, runtime.logger.child({ component: 'users-store' }));
+  if (url) {
+    const logger = runtime.logger.child({ component: 'users-store' });
+    return openMariaDbUsersStore(url, logger, runtime.config.connectRetrySeconds * 1000);
+  }
   return createEmbeddedUsersStore();
 }

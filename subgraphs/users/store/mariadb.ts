@@ -208,9 +208,15 @@ function whereKeys(keys: readonly UserKey[]): { sql: string; params: unknown[] }
  * Opens the store on a URL (the store owns the pool and ends it on close) or on
  * an existing pool (the caller keeps ownership), and applies pending migrations.
  */
-export async function openMariaDbUsersStore(target: string | Pool, logger?: Logger): Promise<UsersStore> {
+export async function openMariaDbUsersStore(
+  target: string | Pool,
+  logger?: Logger,
+  /** For a URL: how long to wait for a server that is not up yet (SDP_CONNECT_RETRY_SECONDS). */
+  connectRetryMs?: number,
+): Promise<UsersStore> {
   const ownsPool = typeof target === 'string';
-  const pool = typeof target === 'string' ? await openMariaDbPool(target, { logger }) : target;
+  const pool =
+    typeof target === 'string' ? await openMariaDbPool(target, { logger, connectRetryMs }) : target;
   try {
     await migrate(pool, USERS_PRODUCT, USERS_MIGRATIONS, { logger });
   } catch (err) {
