@@ -237,3 +237,34 @@ test('an answer that shows nothing is caught: a null top-level field, an empty l
   expect(emptiness({ page: { title: 'Main_Page', redirectTarget: null } })).toEqual([]);
   expect(emptiness(null)).toEqual(['data']);
 });
+
+test('the landmarks README.md describes are there: Main_Page, and Lindisfarne_Gospels last edited by a blocked editor', async () => {
+  const { page, mainPage, user } = await pollUntil(
+    () =>
+      gql<{
+        page: { pageId: string; latestRevision: { editor: { name: string; block: unknown } | null } } | null;
+        mainPage: { pageId: string; revisions: { edges: unknown[] } } | null;
+        user: {
+          block: {
+            expiry: string | null;
+            isSitewide: boolean;
+            restrictions: { pageId: string | null }[];
+          } | null;
+        } | null;
+      }>(`{
+        page(wikiId: "enwiki", title: "Lindisfarne_Gospels") { pageId latestRevision { editor { name block { expiry } } } }
+        mainPage: page(wikiId: "enwiki", title: "Main_Page") { pageId revisions(first: 100) { edges { cursor } } }
+        user(wikiId: "enwiki", name: "Nettlebrook") { block { expiry isSitewide restrictions { pageId } } }
+      }`),
+    (d) =>
+      d.user?.block != null &&
+      d.page?.latestRevision.editor?.block != null &&
+      d.mainPage?.revisions.edges.length === 31,
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  expect(mainPage?.pageId).toBe('15580374');
+  // One revision a day of January 2026.
+  expect(mainPage?.revisions.edges).toHaveLength(31);
+  expect(page?.latestRevision.editor).toEqual({ name: 'Nettlebrook', block: { expiry: null } });
+  expect(user?.block).toEqual({ expiry: null, isSitewide: false, restrictions: [{ pageId: page!.pageId }] });
+});
