@@ -153,6 +153,8 @@ export async function rebuildCommand(
       out(`rebuilt ${product.name} in ${(result.durationMs / 1000).toFixed(1)} s`);
       return 0;
     } catch (e) {
+      // The first contact with Kafka is taking the log end offsets, which rebuildProduct
+      // does before it resets the store: a Kafka that cannot be reached leaves the store as it was.
       err(
         findUnreachable(e)
           ? `sdp rebuild: nothing was reset: ${describeError(e, env)}`
