@@ -229,7 +229,7 @@ function hostReasons(err: unknown): string {
   const inner = (err as { innerErrors?: Record<string, unknown> }).innerErrors;
   if (!inner || Object.keys(inner).length === 0) return err instanceof Error ? err.message : String(err);
   return Object.entries(inner)
-    .map(([host, e]) => `${host}: ${e instanceof Error ? e.message : String(e)}`)
+    .map(([host, e]) => `${host}: ${(e instanceof Error ? e.message : String(e)).replace(/^Error: /, '')}`)
     .join('; ');
 }
 

@@ -1016,7 +1016,7 @@ describe('MariaDB adapter', () => {
   it('fails to open with the URL, minus its password, and the cause', async () => {
     const attempt = openMariaDbPool('mysql://root:s3cret@127.0.0.1:1/test');
     await expect(attempt).rejects.toThrow(
-      /cannot connect to MariaDB at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/test: .*ECONNREFUSED/,
+      /cannot reach MariaDB at mysql:\/\/root:\*\*\*@127\.0\.0\.1:1\/test \(SDP_MARIADB_URL\) within 0 s: .*ECONNREFUSED/,
     );
     await expect(attempt).rejects.not.toThrow(/s3cret/);
     await expect(openMariaDbPagesStore('mysql://root@127.0.0.1:3306/')).rejects.toThrow(

@@ -86,9 +86,12 @@ describe('openCassandraSession', () => {
   });
 
   it('says which contact points it could not reach', async () => {
-    const nowhere = loadConfig({ SDP_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' });
+    const nowhere = loadConfig({
+      SDP_CASSANDRA_CONTACT_POINTS: '127.0.0.1:1',
+      SDP_CONNECT_RETRY_SECONDS: '0',
+    });
     await expect(openCassandraSession(nowhere, 'plumbing', MIGRATIONS)).rejects.toThrow(
-      /cannot connect to Cassandra at 127\.0\.0\.1:1/,
+      /^cannot reach Cassandra at 127\.0\.0\.1:1 \(SDP_CASSANDRA_CONTACT_POINTS\) within 0 s: 127\.0\.0\.1:1: connect ECONNREFUSED/,
     );
   });
 });
