@@ -37,6 +37,8 @@ export interface IngestOptions<TStore, TEvent> {
 }
 
 export interface IngestStats {
+  /** When the consumer had joined its group and was fetching, ms since the epoch. */
+  startedAt: number;
   /** Valid events handed to the binding (counted again when a batch is redelivered). */
   applied: number;
   deadLettered: number;
@@ -95,6 +97,7 @@ export async function startIngest<TStore, TEvent>(
   const logger = options.logger.child({ component: 'ingest', stream: binding.stream, topic, groupId });
   const dlqTopic = deadLetterTopic(topic);
   const stats: Omit<IngestStats, 'positions'> = {
+    startedAt: 0,
     applied: 0,
     deadLettered: 0,
     batches: 0,
@@ -188,6 +191,7 @@ export async function startIngest<TStore, TEvent>(
     await producer.close().catch(() => undefined);
     throw err;
   }
+  stats.startedAt = Date.now();
   logger.info({ dlqTopic, log: log.description }, 'ingest started');
 
   let stopped: Promise<void> | undefined;
