@@ -75,6 +75,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   };
 
   try {
+    const opened: { product: DataProduct; store: ProductStore; url: string; logger: Logger }[] = [];
     for (const product of products) {
       const plog = logger.child({ product: product.name });
       const store = await product.openStore({ config, logger: plog });
@@ -85,8 +86,15 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
         logger: plog,
       });
       stoppers.push(() => subgraph.stop());
-      const ingests: IngestHandle[] = [];
-      for (const binding of product.streams) {
+      opened.push({ product, store, url: subgraph.url, logger: plog });
+    }
+
+    // Every consumer joins its group at the same time: a Kafka group join takes
+    // seconds (≈ 3 s on the test cluster), so one after another made start-up
+    // 18 s with five consumers (W4R), and the first products ran through a
+    // backlog alone while the others were still joining.
+    const starting = opened.flatMap(({ product, store, logger: plog }) =>
+      product.streams.map(async (binding) => {
         const topic = topicFor(config, binding.stream);
         const ingest = await startIngest({
           log,
@@ -103,10 +111,18 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
           throw new Error(`${product.name}: cannot consume ${topic} from ${log.description}`, { cause: err });
         });
         stoppers.push(() => ingest.stop());
-        ingests.push(ingest);
-      }
-      plog.info({ store: store.description, url: subgraph.url }, `product ${product.name} up`);
-      running.push({ product, store, url: subgraph.url, ingests });
+        return { product, ingest };
+      }),
+    );
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const { product, store, url, logger: plog } of opened) {
+      const ingests = started.flatMap((s) =>
+        s.status === 'fulfilled' && s.value.product === product ? [s.value.ingest] : [],
+      );
+      plog.info({ store: store.description, url }, `product ${product.name} up`);
+      running.push({ product, store, url, ingests });
     }
 
     const gateway = await startGateway({
