@@ -12,6 +12,7 @@ import { startGateway } from '../gateway/server';
 import { createEventLog } from '../streams';
 import { startIngest, type IngestHandle } from '../streams/ingest';
 import { loadEventSchemas } from '../streams/schemas';
+import { SharedAdmission } from '../streams/shared-admission';
 import type { EventLog } from '../streams/port';
 import { repoPath } from './paths';
 import type { DataProduct, ProductStore } from './product';
@@ -64,6 +65,8 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   const supergraphSdl =
     options.supergraphSdl ?? readFileSync(repoPath('schema', 'supergraph.graphql'), 'utf8');
   const schemas = loadEventSchemas();
+  // Products reading one stream parse and validate each event once between them.
+  const sharedAdmission = new SharedAdmission(schemas);
   const log = createEventLog(config, logger);
   const running: RunningProduct[] = [];
   const stoppers: (() => Promise<void>)[] = [() => log.close()];
@@ -107,6 +110,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
           // An embedded store starts empty: committed offsets would skip the
           // events whose state died with the previous process.
           startFrom: store.durable ? 'earliest' : { offsets: {} },
+          sharedAdmission,
         }).catch((err: unknown) => {
           throw new Error(`${product.name}: cannot consume ${topic} from ${log.description}`, { cause: err });
         });
