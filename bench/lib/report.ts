@@ -180,7 +180,7 @@ export function w4rTable(r: W4RResult): string {
     `  raw mysql2 (${r.raw.eventsPerBatch}-event batches, a connection per partition): pages ${num(r.events / r.raw.pagesS)} events/s, ` +
       `users ${num(r.events / r.raw.usersS)}, both at once ${num(r.events / r.raw.bothS)} (${num(r.raw.bothS, 2)} s)`,
     `  lag back to zero ${num(r.all.lagZeroS, 2)} s = ${num(r.lagZeroVsRawBoth, 2)}× the raw writes; ` +
-      `platform up in ${num(r.all.startupS, 1)} s; tables identical: ${r.statesMatch ? 'yes' : 'NO'}; ` +
+      `first consumer up ${num(r.all.startupS, 1)} s after spawn, all ${num(r.all.readyS, 1)} s; tables identical: ${r.statesMatch ? 'yes' : 'NO'}; ` +
       `load average ${r.all.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
   );
   return lines.join('\n');

@@ -91,6 +91,8 @@ export interface PlatformRun {
   products: string[];
   /** Spawn → the first consumer up. */
   startupS: number;
+  /** Spawn → every consumer and the gateway up (startPlatform resolved). */
+  readyS: number;
   /** Producing the events after the platform was up (gzip, acks=all). */
   produceS: number;
   perProduct: ProductIngest[];
@@ -226,6 +228,7 @@ async function platformRun(
       ready: HOST_READY,
       readyTimeoutMs: 180_000,
     });
+    const readyAt = Date.now();
     const ready = JSON.parse(platform.match[1]!) as {
       ingests: { product: string; stream: string; startedAt: number }[];
     };
@@ -278,6 +281,7 @@ async function platformRun(
     const result: PlatformRun = {
       products: running.map((p) => p.name),
       startupS: (firstUp - spawnedAt) / 1000,
+      readyS: (readyAt - spawnedAt) / 1000,
       produceS,
       perProduct,
       lagZeroS: (lastDone - firstUp) / 1000,
@@ -285,7 +289,7 @@ async function platformRun(
       loadAverage: os.loadavg(),
     };
     ctx.log(
-      `W4R ${label}: up in ${result.startupS.toFixed(1)} s; ` +
+      `W4R ${label}: first consumer up in ${result.startupS.toFixed(1)} s, all in ${result.readyS.toFixed(1)} s; ` +
         perProduct
           .map(
             (p) =>
