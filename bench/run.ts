@@ -6,6 +6,7 @@
  *
  *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
+ *                    [--w4r-events N] [--w4r-before N] [--w4r-skip-alone] [--w4r-node-flags="<flags>"]
  *                    [--stock-node-flags="<flags>"]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,14 +18,15 @@ import { canPin, pinSelf } from './lib/children';
 import { runWithLauncherFlags } from './lib/node-flags';
 import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
-import { checkTargets, comparisonTable, soakTable, targetsTable, w4Table } from './lib/report';
+import { checkTargets, comparisonTable, soakTable, targetsTable, w4rTable, w4Table } from './lib/report';
 import { runSoak, type SoakResult } from './workloads/soak';
 import { runW1 } from './workloads/w1';
 import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
+import { runW4R, type W4RResult } from './workloads/w4r';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -33,6 +35,7 @@ interface Options {
   events: number;
   wave: number;
   freshness: number;
+  w4r: { events: number; before: number; alone: boolean; platformNodeFlags: string[] };
   soakS: number;
   pin: boolean;
   /** Node flags for the stock gateway's process (default none: stock as shipped). */
@@ -60,6 +63,10 @@ function parseOptions(argv: string[]): Options {
       wave: { type: 'string' },
       freshness: { type: 'string' },
       soak: { type: 'string' },
+      'w4r-events': { type: 'string' },
+      'w4r-before': { type: 'string' },
+      'w4r-skip-alone': { type: 'boolean' },
+      'w4r-node-flags': { type: 'string' },
       'no-pin': { type: 'boolean' },
       'stock-node-flags': { type: 'string' },
     },
@@ -83,6 +90,16 @@ function parseOptions(argv: string[]): Options {
     events: positiveInt('events', values.events, 100_000),
     wave: positiveInt('wave', values.wave, 4_000),
     freshness: positiveInt('freshness', values.freshness, 100),
+    w4r: {
+      events: positiveInt('w4r-events', values['w4r-events'], 40_000),
+      before: positiveInt(
+        'w4r-before',
+        values['w4r-before'],
+        Math.floor((positiveInt('w4r-events', values['w4r-events'], 40_000) * 9) / 10),
+      ),
+      alone: !values['w4r-skip-alone'],
+      platformNodeFlags: (values['w4r-node-flags'] ?? '').split(/\s+/).filter(Boolean),
+    },
     soakS: positiveInt('soak', values.soak, 0, 0),
     pin: !values['no-pin'],
     stockNodeFlags: (values['stock-node-flags'] ?? '').split(/\s+/).filter(Boolean),
@@ -114,6 +131,7 @@ async function main(): Promise<number> {
   const loadBefore = os.loadavg();
   const comparisons: Comparison[] = [];
   let w4: W4Result | undefined;
+  let w4r: W4RResult | undefined;
   let soak: SoakResult | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
@@ -140,13 +158,14 @@ async function main(): Promise<number> {
             freshnessSamples: options.freshness,
           });
         });
+      if (workload === 'W4R') await attempt('W4R', async () => void (w4r = await runW4R(ctx, options.w4r)));
     }
     if (options.soakS > 0) await attempt('soak', async () => void (soak = await runSoak(ctx, options.soakS)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
 
-  const targets = checkTargets(comparisons, w4, soak);
+  const targets = checkTargets(comparisons, w4, soak, w4r);
   const machine = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -164,6 +183,7 @@ async function main(): Promise<number> {
     options,
     comparisons,
     w4,
+    w4r,
     soak,
     targets,
     failures,
@@ -176,6 +196,7 @@ async function main(): Promise<number> {
   const sections = [
     ...comparisons.map(comparisonTable),
     ...(w4 ? [w4Table(w4)] : []),
+    ...(w4r ? [w4rTable(w4r)] : []),
     ...(soak ? [soakTable(soak)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +

@@ -12,6 +12,7 @@ import { startGateway } from '../gateway/server';
 import { createEventLog } from '../streams';
 import { startIngest, type IngestHandle } from '../streams/ingest';
 import { loadEventSchemas } from '../streams/schemas';
+import { SharedAdmission } from '../streams/shared-admission';
 import type { EventLog } from '../streams/port';
 import { repoPath } from './paths';
 import type { DataProduct, ProductStore } from './product';
@@ -64,6 +65,8 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   const supergraphSdl =
     options.supergraphSdl ?? readFileSync(repoPath('schema', 'supergraph.graphql'), 'utf8');
   const schemas = loadEventSchemas();
+  // Products reading one stream parse and validate each event once between them.
+  const sharedAdmission = new SharedAdmission(schemas);
   const log = createEventLog(config, logger);
   const running: RunningProduct[] = [];
   const stoppers: (() => Promise<void>)[] = [() => log.close()];
@@ -75,6 +78,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   };
 
   try {
+    const opened: { product: DataProduct; store: ProductStore; url: string; logger: Logger }[] = [];
     for (const product of products) {
       const plog = logger.child({ product: product.name });
       const store = await product.openStore({ config, logger: plog });
@@ -85,8 +89,15 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
         logger: plog,
       });
       stoppers.push(() => subgraph.stop());
-      const ingests: IngestHandle[] = [];
-      for (const binding of product.streams) {
+      opened.push({ product, store, url: subgraph.url, logger: plog });
+    }
+
+    // Every consumer joins its group at the same time: a Kafka group join takes
+    // seconds (≈ 3 s on the test cluster), so one after another made start-up
+    // 18 s with five consumers (W4R), and the first products ran through a
+    // backlog alone while the others were still joining.
+    const starting = opened.flatMap(({ product, store, logger: plog }) =>
+      product.streams.map(async (binding) => {
         const topic = topicFor(config, binding.stream);
         const ingest = await startIngest({
           log,
@@ -99,14 +110,23 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
           // An embedded store starts empty: committed offsets would skip the
           // events whose state died with the previous process.
           startFrom: store.durable ? 'earliest' : { offsets: {} },
+          sharedAdmission,
         }).catch((err: unknown) => {
           throw new Error(`${product.name}: cannot consume ${topic} from ${log.description}`, { cause: err });
         });
         stoppers.push(() => ingest.stop());
-        ingests.push(ingest);
-      }
-      plog.info({ store: store.description, url: subgraph.url }, `product ${product.name} up`);
-      running.push({ product, store, url: subgraph.url, ingests });
+        return { product, ingest };
+      }),
+    );
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    for (const { product, store, url, logger: plog } of opened) {
+      const ingests = started.flatMap((s) =>
+        s.status === 'fulfilled' && s.value.product === product ? [s.value.ingest] : [],
+      );
+      plog.info({ store: store.description, url }, `product ${product.name} up`);
+      running.push({ product, store, url, ingests });
     }
 
     const gateway = await startGateway({

@@ -22,12 +22,17 @@ export function rejectReason<TEvent>(
   return binding.invalidReason?.(event as TEvent) ?? null;
 }
 
-/** Parses a message value (or an NDJSON line) and checks the event it holds. */
-export function admit<TEvent>(
+/**
+ * The half of `admit` that depends only on the bytes and the schema title: the
+ * value parsed and validated against its schema, without any binding's domain
+ * checks. Several products consuming one stream share this result
+ * (streams/shared-admission.ts).
+ */
+export function admitToSchema(
   value: Buffer | string | null,
   schemas: EventSchemas,
-  binding: Pick<StreamBinding<unknown, TEvent>, 'schemaTitle' | 'invalidReason'>,
-): Admission<TEvent> {
+  schemaTitle: string,
+): Admission<unknown> {
   if (value === null) return { reason: 'message has no value (tombstone)' };
   let event: unknown;
   try {
@@ -35,8 +40,27 @@ export function admit<TEvent>(
   } catch (err) {
     return { reason: `value is not JSON: ${(err as Error).message}` };
   }
-  const reason = rejectReason(event, schemas, binding);
-  return reason === null ? { event: event as TEvent } : { reason };
+  const result = schemas.validate(event, schemaTitle);
+  return result.ok ? { event } : { reason: result.reason };
+}
+
+/** The binding's domain checks on a schema-admitted event: `admit` = `admitToSchema` then this. */
+export function admitToBinding<TEvent>(
+  admitted: Admission<unknown>,
+  binding: Pick<StreamBinding<unknown, TEvent>, 'invalidReason'>,
+): Admission<TEvent> {
+  if ('reason' in admitted) return admitted;
+  const reason = binding.invalidReason?.(admitted.event as TEvent) ?? null;
+  return reason === null ? { event: admitted.event as TEvent } : { reason };
+}
+
+/** Parses a message value (or an NDJSON line) and checks the event it holds. */
+export function admit<TEvent>(
+  value: Buffer | string | null,
+  schemas: EventSchemas,
+  binding: Pick<StreamBinding<unknown, TEvent>, 'schemaTitle' | 'invalidReason'>,
+): Admission<TEvent> {
+  return admitToBinding(admitToSchema(value, schemas, binding.schemaTitle), binding);
 }
 
 /**

@@ -2,7 +2,9 @@
  * Stream ingest: one consumer group reading one binding's topic into its product's store.
  *
  * Per batch: every message is parsed and validated (JSON schema, then the
- * binding's domain checks); the bad ones are parked in the
+ * binding's domain checks; the parse and the schema check are shared with the
+ * other ingests of the process reading the same message, see
+ * shared-admission.ts); the bad ones are parked in the
  * topic's dead-letter topic with their original bytes and the reason, the good ones
  * are applied in log order. The handler resolves only when both writes succeeded,
  * so the batch's offsets are committed only then. Anything failing before that
@@ -21,8 +23,9 @@ import type {
   OutgoingMessage,
   StartFrom,
 } from './port';
-import { admit } from './check';
+import { admitToBinding } from './check';
 import type { EventSchemas } from './schemas';
+import { SharedAdmission } from './shared-admission';
 
 export interface IngestOptions<TStore, TEvent> {
   log: EventLog;
@@ -34,9 +37,16 @@ export interface IngestOptions<TStore, TEvent> {
   logger: Logger;
   startFrom?: StartFrom;
   maxBatchSize?: number;
+  /**
+   * Parse and schema results shared with the process's other ingests of the
+   * same messages (startPlatform passes one to all); default: this ingest's own.
+   */
+  sharedAdmission?: SharedAdmission;
 }
 
 export interface IngestStats {
+  /** When the consumer had joined its group and was fetching, ms since the epoch. */
+  startedAt: number;
   /** Valid events handed to the binding (counted again when a batch is redelivered). */
   applied: number;
   deadLettered: number;
@@ -68,10 +78,10 @@ type Checked<TEvent> = { valid: ValidEvent<TEvent> } | { invalid: LogMessage; re
 
 function check<TStore, TEvent>(
   message: LogMessage,
-  schemas: EventSchemas,
+  shared: SharedAdmission,
   binding: StreamBinding<TStore, TEvent>,
 ): Checked<TEvent> {
-  const admitted = admit(message.value, schemas, binding);
+  const admitted = admitToBinding(shared.admit(message, binding.schemaTitle), binding);
   if ('reason' in admitted) return { invalid: message, reason: admitted.reason };
   return {
     valid: {
@@ -95,6 +105,7 @@ export async function startIngest<TStore, TEvent>(
   const logger = options.logger.child({ component: 'ingest', stream: binding.stream, topic, groupId });
   const dlqTopic = deadLetterTopic(topic);
   const stats: Omit<IngestStats, 'positions'> = {
+    startedAt: 0,
     applied: 0,
     deadLettered: 0,
     batches: 0,
@@ -103,6 +114,8 @@ export async function startIngest<TStore, TEvent>(
   };
   let lastEventMs = Number.NEGATIVE_INFINITY;
   const positions = new Map<number, string>();
+
+  const shared = options.sharedAdmission ?? new SharedAdmission(schemas);
 
   const producer: LogProducer = await log.producer();
   const consumer: LogConsumer = log.consumer({
@@ -117,7 +130,7 @@ export async function startIngest<TStore, TEvent>(
     const dead: OutgoingMessage[] = [];
     const at = new Date().toISOString();
     for (const message of batch.messages) {
-      const checked = check(message, schemas, binding);
+      const checked = check(message, shared, binding);
       if ('valid' in checked) {
         valid.push(checked.valid);
         continue;
@@ -182,12 +195,15 @@ export async function startIngest<TStore, TEvent>(
     if (last) positions.set(batch.partition, (BigInt(last.offset) + 1n).toString());
   };
 
+  const unregister = shared.register(topic, binding.schemaTitle);
   try {
     await consumer.run(handle);
   } catch (err) {
+    unregister();
     await producer.close().catch(() => undefined);
     throw err;
   }
+  stats.startedAt = Date.now();
   logger.info({ dlqTopic, log: log.description }, 'ingest started');
 
   let stopped: Promise<void> | undefined;
@@ -195,6 +211,7 @@ export async function startIngest<TStore, TEvent>(
     stop() {
       stopped ??= (async () => {
         await consumer.stop();
+        unregister();
         await producer.close();
         logger.info(stats, 'ingest stopped');
       })();

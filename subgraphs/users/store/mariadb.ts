@@ -68,7 +68,7 @@ ON DUPLICATE KEY UPDATE
   is_bot_dt_us = IF(${BOT_IS_NEWER}, VALUES(is_bot_dt_us), is_bot_dt_us),
   user_groups_dt_us = IF(${GROUPS_IS_NEWER}, VALUES(user_groups_dt_us), user_groups_dt_us)`;
 
-type SqlValue = string | number | boolean | null;
+export type SqlValue = string | number | boolean | null;
 
 /** A user row as the upsert writes it; every fact carries its own version, as in the table. */
 function userRow(u: UserRecord): SqlValue[] {
@@ -144,11 +144,12 @@ function toUser(r: RowDataPacket): UserRecord {
  * Folding first is exact: every rule is a newest / highest / lowest over
  * versions, ties going to the later applied, so merging the folded row into
  * the stored one (which precedes the whole batch) gives what applying the
- * changes one by one would. It makes a batch cost one row per user, not per
+ * changes one by one would (also the benchmark's raw ceiling, as `UPSERT_USERS_SQL`
+ * takes them). It makes a batch cost one row per user, not per
  * change: an active editor appears in many events of one batch. Key order
  * makes concurrent batches lock rows in the same order (fewer deadlocks).
  */
-function foldedRows(changes: readonly UserChange[]): SqlValue[][] {
+export function foldedRows(changes: readonly UserChange[]): SqlValue[][] {
   const byKey = new Map<string, UserRecord>();
   for (const change of changes) {
     const key = `${change.user.wikiId}\u0000${change.user.name}`;
