@@ -4,7 +4,8 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W2,W3,W4,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
+ *                    [--dump-lines N] [--q1-articles N] [--r1-events N]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--stock-node-flags="<flags>"]
  */
@@ -23,8 +24,12 @@ import { runW1 } from './workloads/w1';
 import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
+import { pageviewsTable, runPageviewsBench, type PageviewsBenchResult } from './workloads/pageviews';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'L1', 'L2', 'Q1', 'R1'] as const;
+/** Run when `--only` is not given; the data-plane workloads (L1, L2, Q1, R1) take long and need Cassandra. */
+const DEFAULT_WORKLOADS = ['W1', 'W2', 'W3', 'W4'] as const;
+const PAGEVIEWS_WORKLOADS: readonly string[] = ['L1', 'L2', 'Q1'];
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -34,6 +39,12 @@ interface Options {
   wave: number;
   freshness: number;
   soakS: number;
+  /** L1/L2: lines per generated hourly dump. */
+  dumpLines: number;
+  /** Q1: distinct articles of the ranked day. */
+  q1Articles: number;
+  /** R1: page_change events replayed. */
+  r1Events: number;
   pin: boolean;
   /** Node flags for the stock gateway's process (default none: stock as shipped). */
   stockNodeFlags: string[];
@@ -60,12 +71,15 @@ function parseOptions(argv: string[]): Options {
       wave: { type: 'string' },
       freshness: { type: 'string' },
       soak: { type: 'string' },
+      'dump-lines': { type: 'string' },
+      'q1-articles': { type: 'string' },
+      'r1-events': { type: 'string' },
       'no-pin': { type: 'boolean' },
       'stock-node-flags': { type: 'string' },
     },
     strict: true,
   });
-  const only = (values.only ?? WORKLOADS.join(','))
+  const only = (values.only ?? DEFAULT_WORKLOADS.join(','))
     .split(',')
     .map((w) => w.trim().toUpperCase())
     .filter(Boolean);
@@ -84,6 +98,9 @@ function parseOptions(argv: string[]): Options {
     wave: positiveInt('wave', values.wave, 4_000),
     freshness: positiveInt('freshness', values.freshness, 100),
     soakS: positiveInt('soak', values.soak, 0, 0),
+    dumpLines: positiveInt('dump-lines', values['dump-lines'], 200_000),
+    q1Articles: positiveInt('q1-articles', values['q1-articles'], 1_000_000),
+    r1Events: positiveInt('r1-events', values['r1-events'], 200_000),
     pin: !values['no-pin'],
     stockNodeFlags: (values['stock-node-flags'] ?? '').split(/\s+/).filter(Boolean),
   };
@@ -115,6 +132,7 @@ async function main(): Promise<number> {
   const comparisons: Comparison[] = [];
   let w4: W4Result | undefined;
   let soak: SoakResult | undefined;
+  let pageviews: PageviewsBenchResult | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
     log(`${workload} …`);
@@ -141,6 +159,15 @@ async function main(): Promise<number> {
           });
         });
     }
+    const dataPlane = options.only.filter((w) => PAGEVIEWS_WORKLOADS.includes(w));
+    if (dataPlane.length > 0)
+      await attempt(dataPlane.join(','), async () => {
+        pageviews = await runPageviewsBench(ctx, {
+          only: dataPlane,
+          dumpLines: options.dumpLines,
+          q1Articles: options.q1Articles,
+        });
+      });
     if (options.soakS > 0) await attempt('soak', async () => void (soak = await runSoak(ctx, options.soakS)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -165,6 +192,7 @@ async function main(): Promise<number> {
     comparisons,
     w4,
     soak,
+    pageviews,
     targets,
     failures,
   };
@@ -177,6 +205,7 @@ async function main(): Promise<number> {
     ...comparisons.map(comparisonTable),
     ...(w4 ? [w4Table(w4)] : []),
     ...(soak ? [soakTable(soak)] : []),
+    ...(pageviews ? [pageviewsTable(pageviews)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +
       `load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +
