@@ -25,6 +25,7 @@ import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
 import { pageviewsTable, runPageviewsBench, type PageviewsBenchResult } from './workloads/pageviews';
+import { r1Table, runR1, type R1Result } from './workloads/r1';
 
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'L1', 'L2', 'Q1', 'R1'] as const;
 /** Run when `--only` is not given; the data-plane workloads (L1, L2, Q1, R1) take long and need Cassandra. */
@@ -133,6 +134,7 @@ async function main(): Promise<number> {
   let w4: W4Result | undefined;
   let soak: SoakResult | undefined;
   let pageviews: PageviewsBenchResult | undefined;
+  let r1: R1Result | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
     log(`${workload} …`);
@@ -168,6 +170,8 @@ async function main(): Promise<number> {
           q1Articles: options.q1Articles,
         });
       });
+    if (options.only.includes('R1'))
+      await attempt('R1', async () => void (r1 = await runR1(ctx, options.r1Events)));
     if (options.soakS > 0) await attempt('soak', async () => void (soak = await runSoak(ctx, options.soakS)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -193,6 +197,7 @@ async function main(): Promise<number> {
     w4,
     soak,
     pageviews,
+    r1,
     targets,
     failures,
   };
@@ -206,6 +211,7 @@ async function main(): Promise<number> {
     ...(w4 ? [w4Table(w4)] : []),
     ...(soak ? [soakTable(soak)] : []),
     ...(pageviews ? [pageviewsTable(pageviews)] : []),
+    ...(r1 ? [r1Table(r1)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +
       `load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +

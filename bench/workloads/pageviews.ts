@@ -76,7 +76,8 @@ export interface PageviewsBenchResult {
   };
 }
 
-export function benchCassandraConfig(): SdpConfig {
+/** The Cassandra L1, Q1 and R1 use (they create and drop their own keyspaces in it). */
+export function benchCassandraContactPoints(): string {
   const contactPoints =
     process.env.SDP_BENCH_CASSANDRA_CONTACT_POINTS ?? process.env.SDP_TEST_CASSANDRA_CONTACT_POINTS;
   if (!contactPoints)
@@ -84,8 +85,12 @@ export function benchCassandraConfig(): SdpConfig {
       'L1, Q1 and R1 need a Cassandra: set SDP_BENCH_CASSANDRA_CONTACT_POINTS (host:port), e.g. the one the ' +
         'test harness starts (SDP_TEST_CASSANDRA_CONTACT_POINTS)',
     );
+  return contactPoints;
+}
+
+export function benchCassandraConfig(): SdpConfig {
   return loadConfig({
-    SDP_CASSANDRA_CONTACT_POINTS: contactPoints,
+    SDP_CASSANDRA_CONTACT_POINTS: benchCassandraContactPoints(),
     SDP_CASSANDRA_KEYSPACE_PREFIX: `sdp_bench_${randomBytes(3).toString('hex')}_`,
     SDP_CASSANDRA_CONSISTENCY: 'ONE',
   });
