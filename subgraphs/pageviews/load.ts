@@ -17,13 +17,15 @@
  * lines always land in one part, so every article-day is still written whole.
  *
  * Daily rows stay exact when a day is loaded in parts (some hours now, the
- * rest later) or also fed by the stream: the store sums each article-day from
- * *all* its stored hours (one partition read, which the store needs anyway
- * for the write times that order concurrent recomputations), not from what
- * this load saw. The alternative, keeping the day's sums in memory and writing
- * them blind, would be exact only for a day loaded whole from dumps alone; a
- * dump line measures desktop or mobile-web user views, and the stream may
- * hold the other seven cells of the same article-hour.
+ * rest later) or also fed by the stream. On a project-day that held nothing
+ * before this load (FreshDays: every writer marks the days it writes), each
+ * article-day's sums are what the load gathered, written without reading
+ * anything back. On any other, the store sums each article-day from *all*
+ * its stored hours (one partition read), not from what this load saw: a dump
+ * line measures desktop or mobile-web user views only, and the stream or an
+ * earlier load may hold other hours or cells of the same article-day. Reading
+ * back only where something was stored keeps the common case (a backfill of
+ * days nobody wrote) at write speed and every other case exact.
  *
  * Idempotent: a line's count is an absolute value for its article-hour, and
  * the daily rows and lists are recomputed from the hours, so loading a file
@@ -34,6 +36,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { randomUUID } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
@@ -193,6 +196,8 @@ export async function loadPageviewDumps(
     if (n > 0) summary.skipped[reason] = (summary.skipped[reason] ?? 0) + n;
   };
   const spillDir = await mkdtemp(path.join(tmpdir(), 'sdp-load-'));
+  // This load's marks on the days it writes (`writtenDays`): a rerun is another writer.
+  const writer = `load-${randomUUID()}`;
   try {
     for (const [day, dayFiles] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const started = performance.now();
@@ -204,9 +209,15 @@ export async function loadPageviewDumps(
         skip,
       );
       const lists = new PendingLists(store, budget);
-      const parts = await loadPart({ store, budget, spillDir, summary, skip, logger, lists }, lines, 0);
+      const fresh = new FreshDays(store, day, writer);
+      const parts = await loadPart(
+        { store, budget, spillDir, summary, skip, logger, lists, fresh },
+        lines,
+        0,
+      );
       // The day's lists, merged once (or a few times when the changes outgrow the memory).
       await lists.flush();
+      await fresh.confirm();
       logger.info(
         {
           day,
@@ -335,6 +346,63 @@ interface DayLoad {
   skip: (reason: string, n?: number) => void;
   logger: Logger;
   lists: PendingLists;
+  fresh: FreshDays;
+}
+
+/**
+ * Which projects are fresh on the day being loaded: nothing of that
+ * project-day was stored before this load touched it (no writer marked it,
+ * `writtenDays`), so every article-day's sums are what this load gathered and
+ * the store can write them without reading the hours back (one read saved
+ * per article-day; the month's, too, when no other day of the month is
+ * stored). Checked once per project, before its first write of the day.
+ *
+ * A writer that starts on a fresh project-day while the load runs (the
+ * stream) could be missed by the sums written blind; `confirm` checks the
+ * marks again at the end of the day and fails the load if anyone else wrote
+ * there: running it again is then exact, because the rerun, a new writer,
+ * finds the day not fresh and reads every article-day's hours back.
+ */
+class FreshDays {
+  private readonly checked = new Map<string, { day: boolean; month: boolean }>();
+  readonly days = new Set<string>();
+  readonly months = new Set<string>();
+
+  constructor(
+    private readonly store: PageviewsStore,
+    private readonly day: string,
+    readonly writer: string,
+  ) {}
+
+  /** Checks the projects of a batch not checked yet. */
+  async check(projects: Iterable<string>): Promise<void> {
+    const month = this.day.slice(0, 6);
+    for (const project of projects) {
+      if (this.checked.has(project)) continue;
+      const written = await this.store.writtenDays(project, month);
+      const day = !written.has(this.day);
+      const other = [...written.keys()].some((d) => d !== this.day);
+      this.checked.set(project, { day, month: day && !other });
+      if (day) this.days.add(`${project}\u0000${this.day}`);
+      if (day && !other) this.months.add(`${project}\u0000${month}`);
+    }
+  }
+
+  async confirm(): Promise<void> {
+    const month = this.day.slice(0, 6);
+    const raced: string[] = [];
+    for (const [project, fresh] of this.checked) {
+      if (!fresh.day) continue;
+      const writers = (await this.store.writtenDays(project, month)).get(this.day) ?? new Set();
+      if ([...writers].some((w) => w !== this.writer)) raced.push(project);
+    }
+    if (raced.length > 0)
+      throw new Error(
+        `${this.day}: another writer (the stream?) wrote ${raced.slice(0, 5).join(', ')}${raced.length > 5 ? ', …' : ''} ` +
+          'while this load wrote it as a fresh day, so some daily rows may miss its hours; run the same load ' +
+          'again: it will read those days back',
+      );
+  }
 }
 
 /**
@@ -370,12 +438,16 @@ class PendingLists {
  * MAX_BATCHES_IN_FLIGHT calls at a time, their top-list changes left pending.
  */
 async function writeGathered(day: DayLoad, gathered: Gathered): Promise<void> {
-  const { store, summary, skip, lists } = day;
+  const { store, summary, skip, lists, fresh } = day;
   const inFlight = new Set<Promise<void>>();
   let failure: { err: unknown } | undefined;
   const write = (batch: PageviewHour[]) => {
     const p: Promise<void> = store
-      .writeHours(batch, { topLists: lists.changes })
+      .writeHours(batch, {
+        topLists: lists.changes,
+        writer: fresh.writer,
+        fresh: { days: fresh.days, months: fresh.months },
+      })
       .then(
         (result) => {
           summary.rows += result.written;
@@ -393,6 +465,7 @@ async function writeGathered(day: DayLoad, gathered: Gathered): Promise<void> {
     for (const hours of gathered.articles.values()) {
       for (const h of hours) batch.push(h);
       if (batch.length < BATCH_ROWS) continue;
+      await fresh.check(new Set(batch.map((h) => h.project)));
       write(batch);
       batch = [];
       while (inFlight.size >= MAX_BATCHES_IN_FLIGHT) await Promise.race(inFlight);
@@ -403,7 +476,10 @@ async function writeGathered(day: DayLoad, gathered: Gathered): Promise<void> {
         await lists.flush();
       }
     }
-    if (batch.length > 0 && !failure) write(batch);
+    if (batch.length > 0 && !failure) {
+      await fresh.check(new Set(batch.map((h) => h.project)));
+      write(batch);
+    }
   } finally {
     // Whether the loop finished or failed, nothing is left running behind the caller's back.
     await Promise.all([...inFlight]);

@@ -50,7 +50,7 @@ function daysAgo(n: number): string {
 }
 
 /** Small generated hours: en.wikipedia's titles recur across hours, as in the real dumps. */
-const SHAPE = { seed: 11, lines: 1500, articlesPerCode: 600, malformedEvery: 700 };
+const SHAPE = { seed: 11, lines: 800, articlesPerCode: 300, malformedEvery: 400 };
 
 /** What the dumps say en.wikipedia's day should hold: user views per title (desktop, mobile web). */
 function expectedDay(day: string, hours: readonly string[]) {
@@ -229,7 +229,7 @@ describe.each(adapters)('loadPageviewDumps: $name', (adapter) => {
     );
     const messages: string[] = [];
     const capturing = pino({ level: 'info' }, { write: (msg: string) => messages.push(msg) });
-    // ~60 kB: a fraction of the day's 4,500 lines.
+    // ~60 kB: a fraction of the day's 2,400 lines (~250 B each in memory).
     const summary = await loadPageviewDumps(store, files, { logger: capturing, memoryBytes: 60_000 });
     expect(messages.some((m) => m.includes('splitting it by article'))).toBe(true);
     const dayLog = JSON.parse(messages.find((m) => m.includes('"day loaded"'))!) as { parts: number };
@@ -274,5 +274,64 @@ describe.each(adapters)('loadPageviewDumps: $name', (adapter) => {
       });
     // Both days may share a month; each month's list is the sum of its days either way.
     expect((await month(loaded)).length).toBeGreaterThan(0);
+  });
+
+  it('completes a fresh partial day with a later load, which reads the first load’s hours back', async () => {
+    const day = daysAgo(9);
+    const dir = tempDir();
+    const files = await Promise.all(['02', '14'].map((h) => writeGeneratedDump(dir, `${day}${h}`, SHAPE)));
+    await loadPageviewDumps(store, files.slice(0, 1), { logger });
+    expect((await store.writtenDays('en.wikipedia', day.slice(0, 6))).get(day)?.size).toBe(1);
+    await loadPageviewDumps(store, files.slice(1), { logger });
+    const { views, top } = expectedDay(day, ['02', '14']);
+    const titles = [...views.keys()];
+    const state = await dayState(day, titles);
+    expect(state.top).toEqual(top);
+    expect(state.daily.map(([row]) => [row!.counts.du, row!.counts.mwu])).toEqual(
+      titles.map((t) => [views.get(t)!.du, views.get(t)!.mwu]),
+    );
+    // Two loads, two writers.
+    expect((await store.writtenDays('en.wikipedia', day.slice(0, 6))).get(day)?.size).toBe(2);
+  });
+
+  it('fails a load when the stream writes into a day it wrote as fresh, and a rerun makes it exact', async () => {
+    const day = daysAgo(10);
+    const file = await writeGeneratedDump(tempDir(), `${day}06`, SHAPE);
+    const { views, top } = expectedDay(day, ['06']);
+    const busiest = top[0]!.title;
+    let raced = false;
+    // The stream writes spider views of the busiest article while the load runs, after its fresh-day check.
+    const racing: PageviewsStore = {
+      ...store,
+      writeHours: async (hours, options) => {
+        if (!raced && options?.writer) {
+          raced = true;
+          await store.writeHours([
+            {
+              wikiId: 'enwiki',
+              project: 'en.wikipedia',
+              namespace: 0,
+              title: busiest,
+              hour: `${day}07`,
+              cells: { ds: 5 },
+            },
+          ]);
+        }
+        return store.writeHours(hours, options);
+      },
+    };
+    await expect(loadPageviewDumps(racing, [file], { logger })).rejects.toThrow(
+      new RegExp(
+        `${day}: another writer \\(the stream\\?\\) wrote .*en\\.wikipedia.*run the same load again`,
+      ),
+    );
+    await loadPageviewDumps(store, [file], { logger });
+    const titles = [...views.keys()];
+    const state = await dayState(day, titles);
+    expect(state.top).toEqual(top);
+    for (const [i, title] of titles.entries()) {
+      const [row] = state.daily[i]!;
+      expect(row!.counts.aa).toBe(views.get(title)!.du + views.get(title)!.mwu + (title === busiest ? 5 : 0));
+    }
   });
 });

@@ -7,7 +7,10 @@
  *  1. each article-hour is one INSERT of the cells it measured (Cassandra
  *     upserts per cell: cells not bound keep their value), TTL from retention.ts;
  *     the hours of one article-day share a partition and go as one unlogged batch;
- *  2. each article-day touched is re-read (≤ 24 rows, one partition) and its
+ *  0. each project-day is marked in `days_written` with its writer (the bulk
+ *     loader's fresh-day check, load.ts);
+ *  2. each article-day touched is re-read (≤ 24 rows, one partition; not on a
+ *     day the bulk loader vouches is fresh: WriteHoursOptions.fresh) and its
  *     daily row is written as absolute sums; then its month's daily rows are
  *     read (≤ 31 rows, one partition) and the day's and month's ranking
  *     entries (`rankedAccesses`) are written, batched unlogged per ranking partition;
@@ -66,7 +69,7 @@ import {
   type TopListKey,
 } from '../top';
 import { PAGEVIEWS_MIGRATIONS, PAGEVIEWS_PRODUCT, TOP_BUCKETS } from './migrations';
-import { checkTopLimit, TopN, type PageviewsStore, type WriteHoursOptions } from './port';
+import { checkTopLimit, STREAM_WRITER, TopN, type PageviewsStore, type WriteHoursOptions } from './port';
 
 type Long = cassandra.types.Long;
 
@@ -125,6 +128,9 @@ const LIST_INSERT =
   'INSERT INTO top_articles (project, access, year, month, day, articles, version) ' +
   'VALUES (?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS USING TTL ?';
 const LIST_UPDATE = `UPDATE top_articles USING TTL ? SET articles = ?, version = ? WHERE ${LIST_KEY} IF version = ?`;
+
+const MARK_DAY = 'INSERT INTO days_written (project, month, day, writer) VALUES (?, ?, ?, ?) USING TTL ?';
+const READ_MARKS = 'SELECT day, writer FROM days_written WHERE project = ? AND month = ?';
 
 /** Conflicting merges of one list in a row before a write gives up (another process keeps winning). */
 const MAX_LIST_ATTEMPTS = 20;
@@ -216,7 +222,11 @@ export function createCassandraPageviewsStore(
   /**
    * Phase 2 for one article-day: re-read its hours, write its sums at their
    * newest write time, then sum its month from the daily rows; ranking rows
-   * go to `ranks`, list changes to `changes`.
+   * go to `ranks`, list changes to `changes`. With `fresh` (the caller knows
+   * nothing else of this article-day, or month, is stored: see
+   * WriteHoursOptions.fresh), the sums come from the batch's own hours, at
+   * the write time `fresh.at` taken before those hours were written, and the
+   * reads are skipped.
    */
   async function recompute(
     project: string,
@@ -225,31 +235,36 @@ export function createCassandraPageviewsStore(
     now: number,
     ranks: Map<string, Statement[]>,
     changes: TopListChanges,
+    fresh?: { hours: HourlyCells[]; at: Long; month: boolean },
   ): Promise<void> {
     const ttl = ttlSeconds(day, retention.dailyDays, now);
     if (ttl === null) return;
-    const hours: HourlyCells[] = [];
+    let hours: HourlyCells[] = [];
     let newest: Long | null = null;
-    for await (const rows of session.pages(HOURLY_READ, [project, title, day], paging)) {
-      for (const row of rows) {
-        hours.push(cellsOf(row));
-        for (const c of HOURLY_COLUMNS) {
-          const written = row[`writetime(${c})`] as Long | null;
-          if (written && (newest === null || written.greaterThan(newest))) newest = written;
+    if (fresh) {
+      hours = fresh.hours;
+      newest = fresh.at;
+    } else {
+      for await (const rows of session.pages(HOURLY_READ, [project, title, day], paging)) {
+        for (const row of rows) {
+          hours.push(cellsOf(row));
+          for (const c of HOURLY_COLUMNS) {
+            const written = row[`writetime(${c})`] as Long | null;
+            if (written && (newest === null || written.greaterThan(newest))) newest = written;
+          }
         }
       }
     }
     // Nothing stored (the hours expired between the phases): nothing to sum.
     if (newest === null) return;
     const counts = dailyCountsOf(hours);
-    await session.execute(DAILY_WRITE, [
-      project,
-      title,
-      `${day}00`,
-      ...DAILY_COLUMNS.map((c) => counts[c]),
-      ttl,
-      newest,
-    ]);
+    const daily = {
+      query: DAILY_WRITE,
+      params: [project, title, `${day}00`, ...DAILY_COLUMNS.map((c) => counts[c]), ttl, newest],
+    };
+    // The month read below must see this day's row; a fresh month is not read.
+    if (fresh?.month) push(ranks, `a\u0000${project}\u0000${title}`, daily);
+    else await session.execute(daily.query, daily.params);
     const bucket = topBucket(title);
     const accesses = rankedAccesses(hours);
     for (const access of accesses) {
@@ -265,17 +280,21 @@ export function createCassandraPageviewsStore(
     const month = day.slice(0, 6);
     const monthTtl = ttlSeconds(lastDayOfMonth(month), retention.dailyDays, now);
     if (monthTtl === null) return;
-    const sums = new Map<string, number>(accesses.map((a) => [a, 0]));
+    const sums = new Map<string, number>(
+      accesses.map((a) => [a, fresh?.month ? counts[dailyColumn(a, 'user')] : 0]),
+    );
     let monthNewest: Long = newest;
     const range = [project, title, `${month}0100`, `${lastDayOfMonth(month)}00`];
-    for await (const rows of session.pages(MONTH_DAYS_READ, range, paging)) {
-      for (const row of rows) {
-        for (const access of accesses) {
-          const views = (row[dailyColumn(access, 'user')] as number | null) ?? 0;
-          sums.set(access, sums.get(access)! + views);
+    if (!fresh?.month) {
+      for await (const rows of session.pages(MONTH_DAYS_READ, range, paging)) {
+        for (const row of rows) {
+          for (const access of accesses) {
+            const views = (row[dailyColumn(access, 'user')] as number | null) ?? 0;
+            sums.set(access, sums.get(access)! + views);
+          }
+          const written = row['writetime(aa)'] as Long | null;
+          if (written && written.greaterThan(monthNewest)) monthNewest = written;
         }
-        const written = row['writetime(aa)'] as Long | null;
-        if (written && written.greaterThan(monthNewest)) monthNewest = written;
       }
     }
     for (const [access, views] of sums) {
@@ -374,9 +393,15 @@ export function createCassandraPageviewsStore(
 
     async writeHours(hours: readonly PageviewHour[], options: WriteHoursOptions = {}): Promise<WriteResult> {
       const now = Date.now();
+      // Before any hour is written: fresh sums are stamped no later than their cells.
+      const at = cassandra.types.Long.fromNumber(now * 1000);
       const result: WriteResult = { written: 0, expired: 0 };
-      const touched = new Map<string, { project: string; title: string; day: string }>();
+      const touched = new Map<
+        string,
+        { project: string; title: string; day: string; hours: HourlyCells[] }
+      >();
       const partitions = new Map<string, Statement[]>();
+      const marks = new Map<string, unknown[]>();
       for (const h of foldHours(hours)) {
         const day = dayOfHour(h.hour);
         const ttl = ttlSeconds(day, retention.hourlyDays, now);
@@ -392,8 +417,21 @@ export function createCassandraPageviewsStore(
           params: [h.project, h.title, day, h.hour, ...columns.map((c) => h.cells[c]), ttl],
         });
         result.written++;
-        touched.set(partition, { project: h.project, title: h.title, day });
+        let t = touched.get(partition);
+        if (!t) touched.set(partition, (t = { project: h.project, title: h.title, day, hours: [] }));
+        t.hours.push(h.cells);
+        marks.set(`${h.project}\u0000${day}`, [
+          h.project,
+          day.slice(0, 6),
+          day,
+          options.writer ?? STREAM_WRITER,
+          ttl,
+        ]);
       }
+      // The days' marks first: a loader that checks them later knows these hours may exist.
+      await forEachLimit(marks.values(), CONCURRENCY, async (params) => {
+        await session.execute(MARK_DAY, params);
+      });
       // One unlogged batch per article-day: one partition, one mutation on its replica.
       await forEachLimit(partitions.values(), CONCURRENCY, async (statements) => {
         if (statements.length === 1) await session.execute(statements[0]!.query, statements[0]!.params);
@@ -402,12 +440,36 @@ export function createCassandraPageviewsStore(
       // Only after every hour of the batch is written: each day is summed from all of them.
       const ranks = new Map<string, Statement[]>();
       const changes = options.topLists ?? new TopListChanges();
+      const fresh = options.fresh;
       await forEachLimit(touched.values(), CONCURRENCY, (t) =>
-        recompute(t.project, t.title, t.day, now, ranks, changes),
+        recompute(
+          t.project,
+          t.title,
+          t.day,
+          now,
+          ranks,
+          changes,
+          fresh?.days.has(`${t.project}\u0000${t.day}`)
+            ? { hours: t.hours, at, month: fresh.months.has(`${t.project}\u0000${t.day.slice(0, 6)}`) }
+            : undefined,
+        ),
       );
       await writeGrouped(ranks);
       if (!options.topLists) await mergeLists(changes);
       return result;
+    },
+
+    async writtenDays(project, month) {
+      const days = new Map<string, Set<string>>();
+      for await (const rows of session.pages(READ_MARKS, [project, month], paging)) {
+        for (const row of rows) {
+          const day = String(row.day);
+          let writers = days.get(day);
+          if (!writers) days.set(day, (writers = new Set()));
+          writers.add(String(row.writer));
+        }
+      }
+      return days;
     },
 
     mergeTopLists: mergeLists,

@@ -29,7 +29,7 @@ import {
   type TopEntry,
   type TopListKey,
 } from '../top';
-import { checkTopLimit, TopN, type PageviewsStore, type WriteHoursOptions } from './port';
+import { checkTopLimit, STREAM_WRITER, TopN, type PageviewsStore, type WriteHoursOptions } from './port';
 
 export interface EmbeddedPageviewsStoreOptions {
   retention: Retention;
@@ -62,6 +62,8 @@ export function createEmbeddedPageviewsStore(options: EmbeddedPageviewsStoreOpti
   const top = new Map<string, Map<string, number>>();
   /** Precomputed lists, by `topListId`. */
   const lists = new Map<string, TopEntry[]>();
+  /** (project, month) → day → writers: `writtenDays`. */
+  const written = new Map<string, Map<string, Set<string>>>();
   /** Monotonic stand-in for Cassandra's write times: orders the entries' sources. */
   let clock = 0;
   let lastSweep = now();
@@ -158,6 +160,12 @@ export function createEmbeddedPageviewsStore(options: EmbeddedPageviewsStoreOpti
         const key = articleKey(h.project, h.title);
         let article = articles.get(key);
         if (!article) articles.set(key, (article = { hours: new Map(), daily: new Map() }));
+        const monthKey = `${h.project}\u0000${day.slice(0, 6)}`;
+        let days = written.get(monthKey);
+        if (!days) written.set(monthKey, (days = new Map()));
+        let writers = days.get(day);
+        if (!writers) days.set(day, (writers = new Set()));
+        writers.add(options.writer ?? STREAM_WRITER);
         let dayHours = article.hours.get(day);
         if (!dayHours) article.hours.set(day, (dayHours = new Map()));
         dayHours.set(h.hour, { ...dayHours.get(h.hour), ...h.cells });
@@ -172,6 +180,12 @@ export function createEmbeddedPageviewsStore(options: EmbeddedPageviewsStoreOpti
       }
       if (!options.topLists) mergeLists(changes);
       return result;
+    },
+
+    async writtenDays(project, month) {
+      const days = written.get(`${project}\u0000${month}`) ?? new Map<string, Set<string>>();
+      const at = now();
+      return new Map([...days].filter(([day]) => hourAlive(day, at)).map(([day, w]) => [day, new Set(w)]));
     },
 
     async mergeTopLists(changes) {
@@ -228,6 +242,7 @@ export function createEmbeddedPageviewsStore(options: EmbeddedPageviewsStoreOpti
       articles.clear();
       top.clear();
       lists.clear();
+      written.clear();
     },
   };
 }

@@ -94,4 +94,20 @@ export const PAGEVIEWS_MIGRATIONS: CassandraMigration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'days_written',
+    up: [
+      // Which days of a project's month hold hours, and who wrote them: a bulk
+      // load checks it to know whether a day is fresh (nothing stored yet), so
+      // it can write the day's sums without reading its hours back.
+      `CREATE TABLE IF NOT EXISTS days_written (
+        project text,
+        month text,
+        day text,
+        writer text,
+        PRIMARY KEY ((project, month), day, writer)
+      )`,
+    ],
+  },
 ];

@@ -28,7 +28,23 @@ export interface WriteHoursOptions {
    * (the bulk loader merges a day's lists once, not once per batch).
    */
   topLists?: TopListChanges;
+  /**
+   * Who writes, recorded with the days written (`writtenDays`); the stream's
+   * writes are STREAM_WRITER. A bulk load uses its own id.
+   */
+  writer?: string;
+  /**
+   * Project-days (`project\u0000YYYYMMDD`) of which nothing was stored before
+   * this writer started, and project-months (`project\u0000YYYYMM`) with no other
+   * day stored: the caller vouches that each article-day of those days is in
+   * this call whole, so its sums can come from the call instead of being read
+   * back (the bulk loader on a fresh day). A store may ignore it.
+   */
+  fresh?: { days: ReadonlySet<string>; months: ReadonlySet<string> };
 }
+
+/** The writer id of stream ingest in `writtenDays`. */
+export const STREAM_WRITER = 'stream';
 
 export interface PageviewsStore {
   /** Human-readable, for start-up logs, e.g. `cassandra 127.0.0.1:9042/sdp_pageviews`. */
@@ -46,6 +62,13 @@ export interface PageviewsStore {
    * of the batch; writing the same batch again completes it.
    */
   writeHours(hours: readonly PageviewHour[], options?: WriteHoursOptions): Promise<WriteResult>;
+
+  /**
+   * The days of a project's month (`YYYYMM`) that hold hours, each with the
+   * writers that wrote them (see WriteHoursOptions.writer), from marks every
+   * `writeHours` sets before it writes hours.
+   */
+  writtenDays(project: string, month: string): Promise<Map<string, Set<string>>>;
 
   /** Merges deferred top-list changes into the lists (idempotent: the changes are absolute views). */
   mergeTopLists(changes: TopListChanges): Promise<void>;
