@@ -65,6 +65,10 @@ export function mergeTopList(
     // An update summed from older counts than the entry's is stale: keep the entry.
     if (current && current.written > u.written) continue;
     if (u.views <= 0) entries.delete(title);
+    // An article off a full list that ranks below its old tail cannot make the new one: either
+    // the new tail still ranks at or above the old one, or the list is rebuilt (below) anyway.
+    // Skipping it keeps a merge of a whole day's updates to a sort of about `size` entries.
+    else if (!current && wasFull && oldTail && ranksBelow({ title, views: u.views }, oldTail)) continue;
     else entries.set(title, { title, views: u.views, written: u.written });
   }
   const ranked = [...entries.values()].sort(rankOrder).slice(0, size);

@@ -229,7 +229,7 @@ describe.each(adapters)('loadPageviewDumps: $name', (adapter) => {
     );
     const messages: string[] = [];
     const capturing = pino({ level: 'info' }, { write: (msg: string) => messages.push(msg) });
-    // ~60 kB: a fraction of the day's 2,400 lines (~250 B each in memory).
+    // ~60 kB: a fraction of the day's 2,400 lines (~400 B each in memory).
     const summary = await loadPageviewDumps(store, files, { logger: capturing, memoryBytes: 60_000 });
     expect(messages.some((m) => m.includes('splitting it by article'))).toBe(true);
     const dayLog = JSON.parse(messages.find((m) => m.includes('"day loaded"'))!) as { parts: number };
@@ -333,5 +333,12 @@ describe.each(adapters)('loadPageviewDumps: $name', (adapter) => {
       const [row] = state.daily[i]!;
       expect(row!.counts.aa).toBe(views.get(title)!.du + views.get(title)!.mwu + (title === busiest ? 5 : 0));
     }
+  });
+
+  it('refuses a memory limit too small for any part after the deepest split, naming the option', async () => {
+    const file = await writeGeneratedDump(tempDir(), `${daysAgo(11)}04`, SHAPE);
+    await expect(loadPageviewDumps(store, [file], { logger, memoryBytes: 300 })).rejects.toThrow(
+      /does not fit in 300 bytes after 4 splits; raise --memory/,
+    );
   });
 });
