@@ -448,6 +448,34 @@ describe('Cassandra daily recomputation', () => {
   });
 });
 
+describe('Cassandra top lists', () => {
+  it('ranks a day written before the lists existed from its ranking input, and an empty day as empty', async () => {
+    cassandraConfig ??= testCassandraConfig();
+    const session = await openCassandraSession(cassandraConfig, PAGEVIEWS_PRODUCT, PAGEVIEWS_MIGRATIONS);
+    const store = createCassandraPageviewsStore(session, { retention: FOREVER });
+    try {
+      const p = freshProject();
+      // What a version-1 store wrote: ranking entries, no list.
+      for (const [article, views, bucket] of [
+        ['Old_a', 5, 1],
+        ['Old_b', 9, 7],
+      ] as const)
+        await session.execute(
+          'INSERT INTO top_daily (project, access, day, bucket, article, views) VALUES (?, ?, ?, ?, ?, ?)',
+          [p, 'desktop', '20230101', bucket, article, views],
+        );
+      const query = { project: p, access: 'desktop' as const, day: '20230101', limit: 10 };
+      expect(await store.topPages(query)).toEqual([
+        { title: 'Old_b', views: 9 },
+        { title: 'Old_a', views: 5 },
+      ]);
+      expect(await store.topPages({ ...query, day: '20230102' })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('Cassandra paging', () => {
   it('reads rankings and day ranges a few rows per page, with the same answers', async () => {
     cassandraConfig ??= testCassandraConfig();

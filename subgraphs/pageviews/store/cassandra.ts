@@ -3,18 +3,19 @@
  * statement is prepared and routed token-aware by the session
  * (platform/cassandra.ts); reads page through `pageState`.
  *
- * A write batch is three phases:
- *  1. each article-hour is one INSERT of the cells it measured (Cassandra
+ * A write batch is four phases:
+ *  1. each project-day is marked in `days_written` with its writer (what the
+ *     bulk loader's fresh-day check reads, load.ts);
+ *  2. each article-hour is one INSERT of the cells it measured (Cassandra
  *     upserts per cell: cells not bound keep their value), TTL from retention.ts;
  *     the hours of one article-day share a partition and go as one unlogged batch;
- *  0. each project-day is marked in `days_written` with its writer (the bulk
- *     loader's fresh-day check, load.ts);
- *  2. each article-day touched is re-read (≤ 24 rows, one partition; not on a
+ *  3. each article-day touched is re-read (≤ 24 rows, one partition; not on a
  *     day the bulk loader vouches is fresh: WriteHoursOptions.fresh) and its
  *     daily row is written as absolute sums; then its month's daily rows are
- *     read (≤ 31 rows, one partition) and the day's and month's ranking
- *     entries (`rankedAccesses`) are written, batched unlogged per ranking partition;
- *  3. the new views are merged into the precomputed top lists (top.ts), one
+ *     read (≤ 31 rows, one partition; not on a fresh month) and the day's and
+ *     month's ranking entries (`rankedAccesses`) are written, batched unlogged
+ *     per ranking partition;
+ *  4. the new views are merged into the precomputed top lists (top.ts), one
  *     read and one conditional write per list touched, whatever the batch size
  *     (or deferred to the caller's `mergeTopLists`, as the bulk loader does).
  *
@@ -384,7 +385,9 @@ export function createCassandraPageviewsStore(
     checkTopLimit(limit);
     if (limit === 0) return [];
     const stored = await readList(key);
-    return (stored?.entries ?? []).slice(0, limit).map(({ title, views }) => ({ title, views }));
+    // A day written before the lists existed (migration 2) has its ranking input only: ranked by a scan.
+    const entries = stored ? stored.entries.slice(0, limit) : await rankFromInput(key, limit);
+    return entries.map(({ title, views }) => ({ title, views }));
   }
 
   return {
