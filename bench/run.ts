@@ -4,7 +4,8 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W2,W3,W4,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
+ *                    [--dump-lines N] [--q1-articles N] [--r1-events N]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--w4r-events N] [--w4r-before N] [--w4r-skip-alone] [--w4r-node-flags="<flags>"]
  *                    [--stock-node-flags="<flags>"]
@@ -25,8 +26,13 @@ import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
 import { runW4R, type W4RResult } from './workloads/w4r';
+import { pageviewsTable, runPageviewsBench, type PageviewsBenchResult } from './workloads/pageviews';
+import { r1Table, runR1, type R1Result } from './workloads/r1';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R', 'L1', 'L2', 'Q1', 'R1'] as const;
+/** Run when `--only` is not given; the data-plane workloads (L1, L2, Q1, R1) take long and need Cassandra. */
+const DEFAULT_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R'] as const;
+const PAGEVIEWS_WORKLOADS: readonly string[] = ['L1', 'L2', 'Q1'];
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -37,6 +43,12 @@ interface Options {
   freshness: number;
   w4r: { events: number; before: number; alone: boolean; platformNodeFlags: string[] };
   soakS: number;
+  /** L1/L2: lines per generated hourly dump. */
+  dumpLines: number;
+  /** Q1: distinct articles of the ranked day. */
+  q1Articles: number;
+  /** R1: page_change events replayed. */
+  r1Events: number;
   pin: boolean;
   /** Node flags for the stock gateway's process (default none: stock as shipped). */
   stockNodeFlags: string[];
@@ -67,12 +79,15 @@ function parseOptions(argv: string[]): Options {
       'w4r-before': { type: 'string' },
       'w4r-skip-alone': { type: 'boolean' },
       'w4r-node-flags': { type: 'string' },
+      'dump-lines': { type: 'string' },
+      'q1-articles': { type: 'string' },
+      'r1-events': { type: 'string' },
       'no-pin': { type: 'boolean' },
       'stock-node-flags': { type: 'string' },
     },
     strict: true,
   });
-  const only = (values.only ?? WORKLOADS.join(','))
+  const only = (values.only ?? DEFAULT_WORKLOADS.join(','))
     .split(',')
     .map((w) => w.trim().toUpperCase())
     .filter(Boolean);
@@ -101,6 +116,9 @@ function parseOptions(argv: string[]): Options {
       platformNodeFlags: (values['w4r-node-flags'] ?? '').split(/\s+/).filter(Boolean),
     },
     soakS: positiveInt('soak', values.soak, 0, 0),
+    dumpLines: positiveInt('dump-lines', values['dump-lines'], 200_000),
+    q1Articles: positiveInt('q1-articles', values['q1-articles'], 1_000_000),
+    r1Events: positiveInt('r1-events', values['r1-events'], 200_000),
     pin: !values['no-pin'],
     stockNodeFlags: (values['stock-node-flags'] ?? '').split(/\s+/).filter(Boolean),
   };
@@ -133,6 +151,8 @@ async function main(): Promise<number> {
   let w4: W4Result | undefined;
   let w4r: W4RResult | undefined;
   let soak: SoakResult | undefined;
+  let pageviews: PageviewsBenchResult | undefined;
+  let r1: R1Result | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
     log(`${workload} …`);
@@ -160,6 +180,17 @@ async function main(): Promise<number> {
         });
       if (workload === 'W4R') await attempt('W4R', async () => void (w4r = await runW4R(ctx, options.w4r)));
     }
+    const dataPlane = options.only.filter((w) => PAGEVIEWS_WORKLOADS.includes(w));
+    if (dataPlane.length > 0)
+      await attempt(dataPlane.join(','), async () => {
+        pageviews = await runPageviewsBench(ctx, {
+          only: dataPlane,
+          dumpLines: options.dumpLines,
+          q1Articles: options.q1Articles,
+        });
+      });
+    if (options.only.includes('R1'))
+      await attempt('R1', async () => void (r1 = await runR1(ctx, options.r1Events)));
     if (options.soakS > 0) await attempt('soak', async () => void (soak = await runSoak(ctx, options.soakS)));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -185,6 +216,8 @@ async function main(): Promise<number> {
     w4,
     w4r,
     soak,
+    pageviews,
+    r1,
     targets,
     failures,
   };
@@ -198,6 +231,8 @@ async function main(): Promise<number> {
     ...(w4 ? [w4Table(w4)] : []),
     ...(w4r ? [w4rTable(w4r)] : []),
     ...(soak ? [soakTable(soak)] : []),
+    ...(pageviews ? [pageviewsTable(pageviews)] : []),
+    ...(r1 ? [r1Table(r1)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +
       `load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +

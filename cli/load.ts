@@ -25,14 +25,41 @@ export interface LoadIo {
   stderr: Writable & { isTTY?: boolean };
 }
 
+const DEFAULT_MEMORY_MB = 512;
+const MIN_MEMORY_MB = 16;
+const MAX_MEMORY_MB = 65536;
+
+/** `--memory MB` (or `--memory=MB`) taken out of the arguments; an error message when its value is bad. */
+function takeMemory(argv: string[]): { rest: string[]; mb: number } | { error: string } {
+  const rest: string[] = [];
+  let mb = DEFAULT_MEMORY_MB;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg !== '--memory' && !arg.startsWith('--memory=')) {
+      rest.push(arg);
+      continue;
+    }
+    const raw = arg === '--memory' ? argv[++i] : arg.slice('--memory='.length);
+    const n = Number(raw);
+    if (raw === undefined || !/^\d+$/.test(raw) || n < MIN_MEMORY_MB || n > MAX_MEMORY_MB)
+      return {
+        error: `--memory must be a whole number of MB between ${MIN_MEMORY_MB} and ${MAX_MEMORY_MB}, got ${JSON.stringify(raw ?? '')}`,
+      };
+    mb = n;
+  }
+  return { rest, mb };
+}
+
 /** `sdp load --help`. */
 export function loadUsage(products: DataProduct[] = loadProducts()): string {
   const loadable = products.filter((p) => p.loader);
   return [
-    'usage: sdp load <product> <file>...',
+    'usage: sdp load <product> [--memory MB] <file>...',
     '',
     'Loads the files into the product’s store (SDP_* variables select it, as for `sdp start`).',
     'Loading the same file again leaves the store unchanged.',
+    `--memory MB: memory for the input gathered at a time (default ${DEFAULT_MEMORY_MB}, ${MIN_MEMORY_MB}–${MAX_MEMORY_MB});`,
+    '  a loader that gathers (pageviews: a day at a time) spills to temporary files beyond it.',
     '',
     'Products that can be loaded:',
     ...loadable.map((p) => `  ${p.name}: ${p.loader!.accepts}`),
@@ -65,7 +92,12 @@ export async function loadCommand(
     out(loadUsage(products));
     return 0;
   }
-  const [name, ...files] = argv;
+  const memory = takeMemory(argv);
+  if ('error' in memory) {
+    err(`sdp load: ${memory.error}\n\n${loadUsage(products)}`);
+    return 2;
+  }
+  const [name, ...files] = memory.rest;
   if (!name || files.length === 0) {
     const problem = name ? `missing the file(s) to load into ${name}` : 'missing the product and the file(s)';
     err(`sdp load: ${problem}\n\n${loadUsage(products)}`);
@@ -131,6 +163,7 @@ export async function loadCommand(
   try {
     const summary = await loader.load(store, files, {
       logger,
+      memoryBytes: memory.mb * 1024 * 1024,
       onBytes: (bytes) => {
         read += bytes;
         bar?.update(read, { mb: mb(read) });

@@ -71,6 +71,8 @@ export interface LoadOptions {
   logger: Logger;
   /** Called with each chunk's size as input bytes are read (compressed bytes for compressed files), for progress. */
   onBytes?(bytes: number): void;
+  /** Memory the loader may hold its gathered input in (`sdp load --memory`); loaders that gather spill beyond it. */
+  memoryBytes?: number;
 }
 
 /** What a bulk load did, in the product's own units, for `sdp load`'s summary. */

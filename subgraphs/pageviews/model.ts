@@ -135,6 +135,14 @@ export interface TopPagesQuery {
   limit: number;
 }
 
+export interface MonthlyTopPagesQuery {
+  project: string;
+  access: Access;
+  /** `YYYYMM`. */
+  month: string;
+  limit: number;
+}
+
 export interface TopPageRow {
   title: string;
   views: number;

@@ -82,3 +82,14 @@ export function fullMonths(startDay: string, endDay: string): FullMonth[] {
     m++;
   }
 }
+
+/** The last day (`YYYYMMDD`) of a month (`YYYYMM`). */
+export function lastDayOfMonth(month: string): string {
+  const ms = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(4, 6)), 1) - DAY_MS;
+  return hourOf(ms).slice(0, 8);
+}
+
+/** True for a real month written `YYYYMM`. */
+export function isMonth(value: string): boolean {
+  return /^\d{6}$/.test(value) && !Number.isNaN(keyToMs(`${value}01`));
+}

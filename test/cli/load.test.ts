@@ -45,7 +45,7 @@ describe('usage and input errors (exit 2, nothing loaded)', () => {
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(
-      /usage: sdp load <product> <file>\.\.\.[\s\S]*pageviews: Wikimedia hourly pageviews dumps/,
+      /usage: sdp load <product> \[--memory MB\] <file>\.\.\.[\s\S]*pageviews: Wikimedia hourly pageviews dumps/,
     );
     const help = await run(['--help']);
     expect(help.code).toBe(0);
@@ -60,6 +60,15 @@ describe('usage and input errors (exit 2, nothing loaded)', () => {
       'cannot read /nonexistent/pageviews-20240101-000000',
     ],
     [['pageviews'], 'usage: sdp load'],
+    [
+      ['pageviews', '--memory', '8', 'x'],
+      '--memory must be a whole number of MB between 16 and 65536, got "8"',
+    ],
+    [
+      ['pageviews', '--memory=lots', 'x'],
+      '--memory must be a whole number of MB between 16 and 65536, got "lots"',
+    ],
+    [['pageviews', 'x', '--memory'], '--memory must be a whole number of MB between 16 and 65536, got ""'],
   ])('%j → %s', async (argv, message) => {
     const r = await run(argv);
     expect(r.code).toBe(2);
@@ -142,7 +151,7 @@ describe('loading', () => {
 
   it('loads into the embedded store with a warning that it is gone on exit', async () => {
     const file = writeDump(tempDir(), `${day}07`, ['en Foo 1 0', 'en Bar 2 0']);
-    const r = await run(['pageviews', file]);
+    const r = await run(['pageviews', '--memory', '16', file]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: pageviews uses embedded');
     expect(r.stdout).toMatch(/records read: +2\n +rows written: +2 /);

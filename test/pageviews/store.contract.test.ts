@@ -231,7 +231,9 @@ describe.each(adapters)('PageviewsStore contract: $name', (adapter) => {
       const daily = await store.dailyRows(
         titles.map((title) => ({ project: p, title, startDay: '20240101', endDay: '20240331' })),
       );
-      const top = await store.topPages({ project: p, access: 'all-access', day: '20240202', limit: 5 });
+      const query = { project: p, access: 'all-access' as const, day: '20240202', limit: 5 };
+      const top = await store.topPages(query);
+      expect(top).toEqual(await store.scanTopPages(query));
       return { hourly, daily, top };
     };
     const state = await snapshot();
@@ -323,6 +325,69 @@ describe.each(adapters)('PageviewsStore contract: $name', (adapter) => {
     ]);
   });
 
+  it('moves an article up the day’s and the month’s lists when a later hour arrives', async () => {
+    const p = freshProject();
+    await store.writeHours([
+      hour(p, 'Early', '2024060100', { du: 30 }),
+      hour(p, 'Late', '2024060100', { du: 10 }),
+      hour(p, 'Other', '2024060100', { du: 20 }),
+      hour(p, 'Late', '2024060210', { du: 100 }),
+    ]);
+    const day = { project: p, access: 'desktop' as const, day: '20240601', limit: 3 };
+    expect(await store.topPages(day)).toEqual([
+      { title: 'Early', views: 30 },
+      { title: 'Other', views: 20 },
+      { title: 'Late', views: 10 },
+    ]);
+    // A later hour of the same day: Late overtakes both, on the day's and the month's lists.
+    await store.writeHours([hour(p, 'Late', '2024060123', { du: 25 })]);
+    expect(await store.topPages(day)).toEqual([
+      { title: 'Late', views: 35 },
+      { title: 'Early', views: 30 },
+      { title: 'Other', views: 20 },
+    ]);
+    expect(await store.topPages({ ...day, access: 'all-access' })).toEqual(await store.topPages(day));
+    expect(await store.topPagesOfMonth({ project: p, access: 'desktop', month: '202406', limit: 5 })).toEqual(
+      [
+        { title: 'Late', views: 135 },
+        { title: 'Early', views: 30 },
+        { title: 'Other', views: 20 },
+      ],
+    );
+    expect(await store.topPagesOfMonth({ project: p, access: 'desktop', month: '202405', limit: 5 })).toEqual(
+      [],
+    );
+    expect(await store.scanTopPages(day)).toEqual(await store.topPages(day));
+  });
+
+  it('keeps the first 1000 of a full list exact through raises, new entries and corrections downwards', async () => {
+    const p = freshProject();
+    const d = '2024080112';
+    // 1,100 articles: 100 stay outside the list of 1000.
+    const first = Array.from({ length: 1100 }, (_, i) =>
+      hour(p, `T${String(i).padStart(4, '0')}`, d, { du: i + 1 }),
+    );
+    await store.writeHours(first);
+    const query = { project: p, access: 'desktop' as const, day: '20240801', limit: MAX_TOP_PAGES };
+    const top = await store.topPages(query);
+    expect(top).toHaveLength(1000);
+    expect(top[0]).toEqual({ title: 'T1099', views: 1100 });
+    expect(top[999]).toEqual({ title: 'T0100', views: 101 });
+    // A listed article drops below the old tail, so an outsider (T0099, 100 views) must
+    // take its place: the list cannot know that on its own and is rebuilt.
+    await store.writeHours([hour(p, 'T0500', d, { du: 1 })]);
+    const dropped = await store.topPages(query);
+    expect(dropped).toEqual(await store.scanTopPages(query));
+    expect(dropped.map((r) => r.title)).not.toContain('T0500');
+    expect(dropped[999]).toEqual({ title: 'T0099', views: 100 });
+    // An article outside enters at the top and pushes the tail out.
+    await store.writeHours([hour(p, 'T0000', d, { du: 5000 })]);
+    const raised = await store.topPages(query);
+    expect(raised).toEqual(await store.scanTopPages(query));
+    expect(raised[0]).toEqual({ title: 'T0000', views: 5000 });
+    expect(raised[999]).toEqual({ title: 'T0100', views: 101 });
+  });
+
   describe('with retention', () => {
     let limited: PageviewsStore;
     beforeAll(async () => {
@@ -383,6 +448,34 @@ describe('Cassandra daily recomputation', () => {
   });
 });
 
+describe('Cassandra top lists', () => {
+  it('ranks a day written before the lists existed from its ranking input, and an empty day as empty', async () => {
+    cassandraConfig ??= testCassandraConfig();
+    const session = await openCassandraSession(cassandraConfig, PAGEVIEWS_PRODUCT, PAGEVIEWS_MIGRATIONS);
+    const store = createCassandraPageviewsStore(session, { retention: FOREVER });
+    try {
+      const p = freshProject();
+      // What a version-1 store wrote: ranking entries, no list.
+      for (const [article, views, bucket] of [
+        ['Old_a', 5, 1],
+        ['Old_b', 9, 7],
+      ] as const)
+        await session.execute(
+          'INSERT INTO top_daily (project, access, day, bucket, article, views) VALUES (?, ?, ?, ?, ?, ?)',
+          [p, 'desktop', '20230101', bucket, article, views],
+        );
+      const query = { project: p, access: 'desktop' as const, day: '20230101', limit: 10 };
+      expect(await store.topPages(query)).toEqual([
+        { title: 'Old_b', views: 9 },
+        { title: 'Old_a', views: 5 },
+      ]);
+      expect(await store.topPages({ ...query, day: '20230102' })).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('Cassandra paging', () => {
   it('reads rankings and day ranges a few rows per page, with the same answers', async () => {
     cassandraConfig ??= testCassandraConfig();
@@ -436,6 +529,11 @@ describe('Cassandra TTLs', () => {
         [p, 'Foo'],
       );
       within(Number(daily.first().t), 60);
+      const list = await session.execute(
+        'SELECT TTL(articles) AS t FROM top_articles WHERE project = ? AND access = ? AND year = ? AND month = ? AND day = ?',
+        [p, 'desktop', day.slice(0, 4), day.slice(4, 6), day.slice(6, 8)],
+      );
+      within(Number(list.first().t), 60);
     } finally {
       await session.close();
     }

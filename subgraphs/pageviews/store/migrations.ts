@@ -6,8 +6,10 @@
  * `per_article_flat` is AQS's per-article table (same partition and clustering
  * keys, same 16 int columns, text timestamps), without RESTBase's hidden
  * `_domain`/`_tid`/`_del` columns, which only RESTBase's storage layer used. The
- * two other tables are this product's own: the hourly source the daily rows
- * are recomputed from, and the per-day ranking input behind `topPages`.
+ * two other tables of version 1 are this product's own: the hourly source the
+ * daily rows are recomputed from, and the per-day ranking input of the top
+ * lists. Version 2 adds AQS's top lists themselves (`top_articles`, one row
+ * per list, read by `topPages` in one partition read) and the monthly ranking input.
  */
 import type { CassandraMigration } from '../../../platform/cassandra';
 import { DAILY_COLUMNS, HOURLY_COLUMNS } from '../model';
@@ -58,6 +60,53 @@ export const PAGEVIEWS_MIGRATIONS: CassandraMigration[] = [
         article text,
         views int,
         PRIMARY KEY ((project, access, day, bucket), article)
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'top_articles (precomputed top lists) and top_monthly',
+    up: [
+      // AQS's top_pageviews: one row per list (project, access, day; a month's
+      // list has day = 'all-days'), the ranked first 1000 as one JSON text
+      // (AQS's articlesJSON shape). `version` is what a merge compares and sets
+      // (a lightweight transaction), so two merges of one list never lose one.
+      `CREATE TABLE IF NOT EXISTS top_articles (
+        project text,
+        access text,
+        year text,
+        month text,
+        day text,
+        articles text,
+        version uuid,
+        PRIMARY KEY ((project, access, year, month, day))
+      )`,
+      // A month's user-agent views per article and access method: the monthly
+      // lists' ranking input, as top_daily is the daily lists'.
+      `CREATE TABLE IF NOT EXISTS top_monthly (
+        project text,
+        access text,
+        month text,
+        bucket int,
+        article text,
+        views int,
+        PRIMARY KEY ((project, access, month, bucket), article)
+      )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'days_written',
+    up: [
+      // Which days of a project's month hold hours, and who wrote them: a bulk
+      // load checks it to know whether a day is fresh (nothing stored yet), so
+      // it can write the day's sums without reading its hours back.
+      `CREATE TABLE IF NOT EXISTS days_written (
+        project text,
+        month text,
+        day text,
+        writer text,
+        PRIMARY KEY ((project, month), day, writer)
       )`,
     ],
   },
