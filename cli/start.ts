@@ -17,6 +17,13 @@ export async function startCommand(_argv: string[], env = process.env): Promise<
       (p) => `  subgraph  ${p.product.name.padEnd(10)} ${p.url}   store: ${p.store.description}`,
     ),
     `  events    ${platform.log.description}${config.demo ? ' (demo feeder on)' : ''}`,
+    `  keys      ${platform.access.keyStore}   audit: ${platform.access.audit}`,
+    '',
+    'Anonymous callers get public fields only; personal data (names of editors, block reasons) needs a key:',
+    '  npx sdp keys create --name demo --scopes pii:read',
+    `  curl -s ${platform.gatewayUrl}/graphql -H "authorization: Bearer <key>" -H 'content-type: application/json' \\`,
+    `    -d '{"query":"{ user(wikiId:\\"enwiki\\", name:\\"Tobias Brennan\\") { name block { expiry } } }"}'`,
+    '  npx sdp audit tail      (who read which personal data; see README "Access and policy")',
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
