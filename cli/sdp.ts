@@ -31,6 +31,14 @@ const commands: Record<string, { summary: string; load: () => Command }> = {
     summary: "rebuild <product> --from earliest   recompute a product's store from the retained log",
     load: () => (require('./rebuild') as typeof import('./rebuild')).rebuildCommand,
   },
+  keys: {
+    summary: 'keys create|list|revoke|scopes   API keys for the gateway (printed once, stored hashed)',
+    load: () => (require('./keys') as typeof import('./keys')).keysCommand,
+  },
+  audit: {
+    summary: 'audit tail [--principal P] [--since T]   who read which protected data, key changes',
+    load: () => (require('./audit') as typeof import('./audit')).auditCommand,
+  },
   compose: {
     summary: 'compose [--check]   compose schema/*.graphql into schema/supergraph.graphql',
     load: () => (require('../schema/compose') as typeof import('../schema/compose')).composeCommand,

@@ -33,7 +33,7 @@ import { hashKey, keyIdOf, KEY_PREFIX, type ApiKeyRecord, type KeyStore } from '
 
 /** How often the key records are re-read: new and revoked keys count within this (plus one read). */
 export const KEY_REFRESH_MS = 2_000;
-/** Older than this, the in-memory records are not trusted: a revocation could be missing. */
+/** Older than this while the store cannot be read, the records are not trusted: a revocation could be missing. */
 const KEY_SNAPSHOT_MAX_AGE_MS = 10_000;
 /** An Authorization header longer than this is refused unread (RSA-4096 JWTs with many claims stay under 4 KB). */
 export const MAX_AUTHORIZATION_BYTES = 8 * 1024;
@@ -70,6 +70,8 @@ export interface AuthenticatorOptions {
 export class Authenticator {
   private keys = new Map<string, ApiKeyRecord>();
   private keysReadAt = 0;
+  /** Whether the latest re-read failed: only then is an old snapshot distrusted. */
+  private refreshFailing = false;
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -111,10 +113,17 @@ export class Authenticator {
   refreshKeys(): Promise<void> {
     this.refreshing ??= this.options.keyStore
       .list()
-      .then((records) => {
-        this.keys = new Map(records.map((r) => [r.id, r]));
-        this.keysReadAt = Date.now();
-      })
+      .then(
+        (records) => {
+          this.keys = new Map(records.map((r) => [r.id, r]));
+          this.keysReadAt = Date.now();
+          this.refreshFailing = false;
+        },
+        (error: unknown) => {
+          this.refreshFailing = true;
+          throw error;
+        },
+      )
       .finally(() => {
         this.refreshing = undefined;
       });
@@ -172,7 +181,8 @@ export class Authenticator {
       error: 'invalid_token',
       message: 'Unknown, revoked or expired API key.',
     };
-    if (Date.now() - this.keysReadAt > KEY_SNAPSHOT_MAX_AGE_MS) {
+    // A busy process may re-read late; a store that cannot be read must not keep revoked keys alive.
+    if (this.refreshFailing && Date.now() - this.keysReadAt > KEY_SNAPSHOT_MAX_AGE_MS) {
       return { ok: false, status: 503, message: 'API keys cannot be checked right now; try again shortly.' };
     }
     const id = keyIdOf(key);

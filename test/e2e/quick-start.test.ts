@@ -2,14 +2,19 @@
  * The quick start, in-process: the platform on embedded defaults (no servers),
  * the demo feeder on. Pages appear through the gateway and keep changing.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { DAY_MS, hourOf } from '../../subgraphs/pageviews/timestamps';
-import { queryGateway } from '../harness/platform';
+import { createApiKey, queryGateway } from '../harness/platform';
 import { pollUntil } from '../harness/wait';
 
 let platform: Platform;
+/** Editors' names and blocks are personal data: the checks below read them with `pii:read`. */
+let key: string;
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -17,7 +22,9 @@ beforeAll(async () => {
     SDP_SUBGRAPH_PORT_BASE: '0',
     SDP_DEMO_RATE: '50',
     SDP_LOG_LEVEL: 'warn',
+    SDP_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sdp-quick-start-')),
   });
+  ({ key } = await createApiKey(config, ['pii:read']));
   platform = await startPlatform({ config, logger: createLogger(config.logLevel) });
 });
 
@@ -39,7 +46,7 @@ const QUERY =
   '{ pages(wikiId:"enwiki", first:100) { edges { node { pageId title latestRevision { revId timestamp editor { __typename } } } } } }';
 
 function gql<T>(query: string): Promise<T> {
-  return queryGateway<T>(platform.gatewayUrl, query);
+  return queryGateway<T>(platform.gatewayUrl, query, key);
 }
 
 async function pages(): Promise<PagesResult['pages']['edges']> {
