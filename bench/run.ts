@@ -4,7 +4,7 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W1P,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--stock-node-flags="<flags>"]
  */
@@ -19,12 +19,12 @@ import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
 import { checkTargets, comparisonTable, soakTable, targetsTable, w4Table } from './lib/report';
 import { runSoak, type SoakResult } from './workloads/soak';
-import { runW1 } from './workloads/w1';
+import { runW1, runW1Policy } from './workloads/w1';
 import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4'] as const;
+const WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -130,6 +130,9 @@ async function main(): Promise<number> {
   try {
     for (const workload of options.only) {
       if (workload === 'W1') await attempt('W1', async () => void comparisons.push(...(await runW1(ctx))));
+      if (workload === 'W1P') {
+        await attempt('W1P', async () => void comparisons.push(...(await runW1Policy(ctx))));
+      }
       if (workload === 'W2') await attempt('W2', async () => void comparisons.push(...(await runW2(ctx))));
       if (workload === 'W3') await attempt('W3', async () => void comparisons.push(...(await runW3(ctx))));
       if (workload === 'W4')

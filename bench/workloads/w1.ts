@@ -15,47 +15,59 @@ import { withRequiredScope } from '../lib/supergraph';
 export const W1_NAME = 'W1 fan-out';
 export const W1_POLICY_NAME = 'W1 policy on/off';
 
-/**
- * W1 sdp against stock, then W1 with the access policy on against off, both
- * sdp gateways in the same run on the same subgraphs. Policy on: `User.name`
- * (selected ~50 times per answer) requires the scope `pii:read`; every request
- * carries an API key holding it, so each one is authenticated, authorized
- * (the operation analysed, its protected values counted) and audited (one
- * `sdp.audit.v1` event, synced to the data directory, before the answer goes).
- * Policy off: the same gateway on the unmarked supergraph, anonymous callers.
- */
 export async function runW1(ctx: BenchContext): Promise<Comparison[]> {
-  return withGraph(ctx, 'w1-subgraphs', async ({ gateways, supergraphFile, access }) => {
-    const main = await compareGateways(gateways, {
+  return withGraph(ctx, 'w1-subgraphs', async ({ gateways }) => [
+    await compareGateways(gateways, {
       name: W1_NAME,
       description: 'users → reviews → product → reviews → author → reviews → product, plus top products',
       query: W1_QUERY,
       settings: ctx.settings,
       log: ctx.log,
-    });
-    const protectedFile = path.join(ctx.workDir, 'w1-policy.graphql');
-    writeFileSync(
-      protectedFile,
-      withRequiredScope(readFileSync(supergraphFile, 'utf8'), 'User.name', 'pii:read'),
-    );
-    const policyOn = await startSdpGateway(protectedFile, ctx.cpus.gateways, access.sdpEnv);
-    try {
-      const policy = await compareGateways(
-        { sdp: policyOn, stock: gateways.sdp },
-        {
-          name: W1_POLICY_NAME,
-          description:
-            'W1 on sdp, with User.name requiring pii:read, an API key, authorization and audit vs none',
-          query: W1_QUERY,
-          headers: { sdp: access.headers },
-          labels: { sdp: 'policy on', stock: 'policy off' },
-          settings: ctx.settings,
-          log: ctx.log,
-        },
+    }),
+  ]);
+}
+
+/**
+ * W1P: W1 with the access policy on against off, two sdp gateways in the same
+ * run on the same subgraphs, rounds alternating as in every comparison. Policy
+ * on: `User.name` (selected ~50 times per answer) requires the scope
+ * `pii:read`; every request carries an API key holding it, so each one is
+ * authenticated, authorized (the operation analysed, its protected values
+ * counted) and audited (one `sdp.audit.v1` event, synced to the data
+ * directory, before the answer goes). Policy off: the same gateway on the
+ * unmarked supergraph, anonymous callers. Both sign their subgraph calls.
+ */
+export async function runW1Policy(ctx: BenchContext): Promise<Comparison[]> {
+  return withGraph(
+    ctx,
+    'w1-subgraphs',
+    async ({ gateways, supergraphFile, access }) => {
+      const protectedFile = path.join(ctx.workDir, 'w1-policy.graphql');
+      writeFileSync(
+        protectedFile,
+        withRequiredScope(readFileSync(supergraphFile, 'utf8'), 'User.name', 'pii:read'),
       );
-      return [main, policy];
-    } finally {
-      await policyOn.child.stop();
-    }
-  });
+      const policyOn = await startSdpGateway(protectedFile, ctx.cpus.gateways, access.sdpEnv);
+      try {
+        return [
+          await compareGateways(
+            { sdp: policyOn, stock: gateways.sdp },
+            {
+              name: W1_POLICY_NAME,
+              description:
+                'W1 on sdp: User.name requiring pii:read, an API key, authorization and audit, vs none',
+              query: W1_QUERY,
+              headers: { sdp: access.headers },
+              labels: { sdp: 'policy on', stock: 'policy off' },
+              settings: ctx.settings,
+              log: ctx.log,
+            },
+          ),
+        ];
+      } finally {
+        await policyOn.child.stop();
+      }
+    },
+    { gateways: ['sdp'] },
+  );
 }
