@@ -19,8 +19,10 @@
  *    protected fields returned and denied, for the audit.
  *
  * Objects under an interface or union carry no type the walk could trust, so
- * when a protected document selects on an abstract type, the rewrite also
- * selects `__sdp_typename: __typename` there, and the walk removes it.
+ * where a selection on an abstract type holds protected selections, the
+ * rewrite also selects `__sdp_typename: __typename` there, and the walk
+ * removes it. The walk descends only into selections with protected ones
+ * below them.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -110,6 +112,8 @@ export interface AuthorizationPlan {
   denied: Map<FieldNode, string>;
   /** Allowed protected selections and their coordinate, counted for the audit. */
   allowed: Map<FieldNode, string>;
+  /** Selections with a protected selection somewhere below them: the only ones the walk descends into. */
+  ancestors: Set<FieldNode>;
   /** The document to execute, when it differs from the client's. */
   rewrite?: { document: DocumentNode; operation: OperationDefinitionNode; queryHash: string };
 }
@@ -138,9 +142,12 @@ export function planAuthorization(options: {
     if (failing) denied.set(node, failing.coordinate);
     else allowed.set(node, rules[0]!.coordinate);
   }
-  if (denied.size === 0 && !analysis.hasAbstractSelections) return { denied, allowed };
+  const { ancestors, holdsProtected } = ancestorsOf(options.document, analysis.checks);
+  if (denied.size === 0 && !analysis.hasAbstractSelections) return { denied, allowed, ancestors };
 
   const typeInfo = new TypeInfo(options.schema);
+  /** Per open selection set: whether the walk needs its objects' type names (abstract, holds protected selections). */
+  const typed: boolean[] = [];
   const document: DocumentNode = visit(
     options.document,
     visitWithTypeInfo(typeInfo, {
@@ -154,8 +161,13 @@ export function planAuthorization(options: {
         } satisfies FieldNode;
       },
       SelectionSet: {
+        // Decided on the client's selection set (on leave, `node` is the rewritten one).
+        enter(node) {
+          typed.push(isAbstractType(typeInfo.getParentType()) && holdsProtected(node));
+          return undefined;
+        },
         leave(node) {
-          if (!isAbstractType(typeInfo.getParentType())) return undefined;
+          if (!typed.pop()) return undefined;
           const typename: FieldNode = {
             kind: Kind.FIELD,
             alias: { kind: Kind.NAME, value: TYPENAME_KEY },
@@ -170,6 +182,7 @@ export function planAuthorization(options: {
   return {
     denied,
     allowed,
+    ancestors,
     rewrite: {
       document,
       operation: document.definitions[index] as OperationDefinitionNode,
@@ -180,6 +193,61 @@ export function planAuthorization(options: {
         .digest('hex'),
     },
   };
+}
+
+/**
+ * The field selections that have a protected selection below them, directly or
+ * through fragments: the result walk skips every other subtree (in W1's answer,
+ * most of it).
+ */
+function ancestorsOf(
+  document: DocumentNode,
+  checks: Map<FieldNode, unknown>,
+): { ancestors: Set<FieldNode>; holdsProtected: (set: SelectionSetNode) => boolean } {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const ancestors = new Set<FieldNode>();
+  const fragmentHas = new Map<string, boolean>();
+  const selectionSetHas = (set: SelectionSetNode | undefined, visiting: Set<string>): boolean => {
+    let found = false;
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) {
+        const below = selectionSetHas(selection.selectionSet, visiting);
+        if (below) ancestors.add(selection);
+        if (below || checks.has(selection)) found = true;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (selectionSetHas(selection.selectionSet, visiting)) found = true;
+      } else {
+        const name = selection.name.value;
+        let has = fragmentHas.get(name);
+        if (has === undefined && !visiting.has(name)) {
+          visiting.add(name);
+          has = selectionSetHas(fragments.get(name)?.selectionSet, visiting);
+          visiting.delete(name);
+          fragmentHas.set(name, has);
+        }
+        if (has) found = true;
+      }
+    }
+    return found;
+  };
+  for (const d of document.definitions) {
+    if (d.kind === Kind.OPERATION_DEFINITION) selectionSetHas(d.selectionSet, new Set());
+    else if (d.kind === Kind.FRAGMENT_DEFINITION && !fragmentHas.has(d.name.value)) {
+      fragmentHas.set(d.name.value, selectionSetHas(d.selectionSet, new Set([d.name.value])));
+    }
+  }
+  /** Whether a selection set of the document has a protected selection in or below it (all memoized above). */
+  const holdsProtected = (set: SelectionSetNode): boolean =>
+    set.selections.some((selection) =>
+      selection.kind === Kind.FIELD
+        ? checks.has(selection) || ancestors.has(selection)
+        : selection.kind === Kind.INLINE_FRAGMENT
+          ? holdsProtected(selection.selectionSet)
+          : fragmentHas.get(selection.name.value) === true,
+    );
+  return { ancestors, holdsProtected };
 }
 
 export interface FieldCount {
@@ -235,12 +303,28 @@ export function completeResult(options: {
     return { allowed };
   };
 
+  // One response path, pushed and popped as the walk goes; copied only into errors.
+  const path: (string | number)[] = [];
+  // Objects of one list share their selections: collect them once per request (variables decide @skip/@include).
+  const subfields = new Map<
+    readonly FieldNode[],
+    Map<GraphQLObjectType, Map<string, readonly FieldNode[]>>
+  >();
+  const fieldsOf = (runtime: GraphQLObjectType, nodes: readonly FieldNode[]) => {
+    let byType = subfields.get(nodes);
+    if (!byType) subfields.set(nodes, (byType = new Map()));
+    let fields = byType.get(runtime);
+    if (!fields)
+      byType.set(runtime, (fields = collectSubfields(schema, fragments, variables, runtime, nodes)));
+    return fields;
+  };
+  const walked = (nodes: readonly FieldNode[]) => nodes.some((n) => plan.ancestors.has(n));
+
   /** Returns true when `object` must become null (a non-null field in it became null). */
   const completeObject = (
     type: GraphQLObjectType,
     fields: Map<string, readonly FieldNode[]>,
     object: ResultObject,
-    path: (string | number)[],
   ): boolean => {
     if (Object.prototype.hasOwnProperty.call(object, TYPENAME_KEY)) delete object[TYPENAME_KEY];
     for (const [key, nodes] of fields) {
@@ -267,8 +351,12 @@ export function completeResult(options: {
       const value = object[key];
       if (value === null || value === undefined) continue;
       if (decision.allowed !== undefined) countOf(decision.allowed).returned++;
-      if (!isCompositeType(getNamedType(definition.type))) continue;
-      if (completeValue(definition.type, nodes, value, [...path, key])) {
+      // Below a selection without protected selections nothing changes (and the rewrite added no type names).
+      if (!walked(nodes) || !isCompositeType(getNamedType(definition.type))) continue;
+      path.push(key);
+      const nulled = completeValue(definition.type, nodes, value);
+      path.pop();
+      if (nulled) {
         object[key] = null;
         if (isNonNullType(definition.type)) return true;
       }
@@ -276,19 +364,17 @@ export function completeResult(options: {
     return false;
   };
 
-  const completeValue = (
-    type: GraphQLOutputType,
-    nodes: readonly FieldNode[],
-    value: unknown,
-    path: (string | number)[],
-  ): boolean => {
+  const completeValue = (type: GraphQLOutputType, nodes: readonly FieldNode[], value: unknown): boolean => {
     if (value === null || value === undefined) return false;
-    if (isNonNullType(type)) return completeValue(type.ofType, nodes, value, path);
+    if (isNonNullType(type)) return completeValue(type.ofType, nodes, value);
     if (isListType(type)) {
       if (!Array.isArray(value)) return false;
       const itemType = type.ofType as GraphQLOutputType;
       for (let i = 0; i < value.length; i++) {
-        if (completeValue(itemType, nodes, value[i], [...path, i])) {
+        path.push(i);
+        const nulled = completeValue(itemType, nodes, value[i]);
+        path.pop();
+        if (nulled) {
           if (isNonNullType(itemType)) return true;
           value[i] = null;
         }
@@ -305,8 +391,7 @@ export function completeResult(options: {
     }
     // Without a type there is no telling what the object holds: withhold it (fail closed).
     if (!runtime) return true;
-    const fields = collectSubfields(schema, fragments, variables, runtime, nodes);
-    return completeObject(runtime, fields, object, path);
+    return completeObject(runtime, fieldsOf(runtime, nodes), object);
   };
 
   let data = options.data;
@@ -314,7 +399,7 @@ export function completeResult(options: {
     const root = schema.getRootType(options.operation.operation);
     if (root) {
       const fields = collectFields(schema, fragments, variables, root, options.operation.selectionSet);
-      if (completeObject(root, fields, data, [])) data = null;
+      if (completeObject(root, fields, data)) data = null;
     }
   }
   return { data, errors, counts };
