@@ -447,6 +447,38 @@ describe('subgraphs answer the gateway only', () => {
   });
 });
 
+test('with SDP_REQUIRE_AUTH, no credentials is 401 and a key still works', async () => {
+  const keyStore = await openKeyStore({ dataDir: config.access.dataDir });
+  const authenticator = await Authenticator.create({
+    access: { requireAuth: true, jwt: undefined },
+    keyStore,
+    logger: createLogger('silent'),
+  });
+  const strict = await startGateway({
+    supergraphSdl: SUPERGRAPH,
+    subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
+    port: 0,
+    host: '127.0.0.1',
+    logger: createLogger('silent'),
+    access: { subgraphSecret: SECRET, authenticator },
+  });
+  extraGateways.push(strict);
+  const res = await fetch(strict.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"query":"{ __typename }"}',
+  });
+  expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toBe('Bearer realm="sdp"');
+  expect(
+    ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+  ).toBe('UNAUTHENTICATED');
+  const keyed = await post(strict.url, '{ __typename }', { authorization: `Bearer ${scopeless}` });
+  expect(keyed).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
+  authenticator.close();
+  await keyStore.close();
+});
+
 describe('HTTP hygiene', () => {
   test('CORS: only listed origins', async () => {
     const cors = await startGateway({

@@ -12,6 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { SdpConfig } from '../../config/env';
+import { Writable } from 'node:stream';
+import { auditCommand } from '../../cli/audit';
 import { openKeyStore } from '../../gateway/authentication/key-store';
 import { createLogger } from '../../platform/logger';
 import { streamBindings } from '../../platform/products';
@@ -88,6 +90,7 @@ const WITHOUT_PII = {
 };
 
 let db: TestDatabase;
+let env: Record<string, string>;
 let config: SdpConfig;
 let producer: Producer;
 let platform: Platform;
@@ -131,7 +134,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
 
   db = await createTestDatabase();
-  config = testKafkaConfig({
+  env = {
     SDP_MARIADB_URL: db.url,
     SDP_CASSANDRA_CONTACT_POINTS: testCassandraContactPoints(),
     SDP_CASSANDRA_KEYSPACE_PREFIX: `ap${run}_`,
@@ -140,7 +143,8 @@ beforeAll(async () => {
     SDP_JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
     SDP_JWT_ISSUER: ISSUER,
     SDP_JWT_AUDIENCE: AUDIENCE,
-  });
+  };
+  config = testKafkaConfig(env);
   producer = kafka.producer();
   await producer.connect();
   const bindings = streamBindings();
@@ -325,6 +329,40 @@ describe('refused credentials: 401, WWW-Authenticate, UNAUTHENTICATED; never ano
     );
   });
 });
+
+test('the audit stream on Kafka holds the reads, and sdp audit tail reads it from another consumer', async () => {
+  const { status } = await post(`Bearer ${keys.pii}`, { 'apollographql-client-name': 'kafka-audit' });
+  expect(status).toBe(200);
+  let out = '';
+  const io = {
+    stdout: new Writable({ write: (chunk: Buffer, _e, done) => ((out += chunk.toString()), done()) }),
+    stderr: new Writable({ write: (_c, _e, done) => done() }),
+  };
+  const tailEnv = {
+    ...env,
+    SDP_KAFKA_BROKERS: process.env.SDP_TEST_KAFKA_BROKERS!,
+    SDP_KAFKA_SESSION_TIMEOUT_MS: '6000',
+  };
+  expect(await auditCommand(['tail', '--principal', 'analyst'], tailEnv, io)).toBe(0);
+  const events = out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  const mine = events.filter((e) => e.client?.name === 'kafka-audit');
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toMatchObject({
+    kind: 'read',
+    principal: { kind: 'api-key', name: 'analyst', scopes: ['pii:read'] },
+    operation: { name: 'Editor', purpose: 'moderation' },
+    fields: [
+      { coordinate: 'Block.reason', returned: 1, denied: 0 },
+      { coordinate: 'User.name', returned: 1, denied: 0 },
+    ],
+    outcome: 'served',
+  });
+  // Every event tail printed is this principal's.
+  expect(new Set(events.map((e) => e.principal.name))).toEqual(new Set(['analyst']));
+}, 60_000);
 
 test('a key revoked while the gateway runs is refused within 5 s', async () => {
   const { id, key } = await createApiKey(config, ['pii:read'], { name: 'soon-revoked' });
