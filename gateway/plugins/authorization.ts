@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../context';
 import { setOperationRewrite } from '../execution/operation-rewrite';
@@ -42,8 +42,8 @@ import { PURPOSE_HEADER, type PolicyDecider } from '../policy/policies';
 import type { AccessRules } from '../policy/requirements';
 
 export const AUDIT_UNAVAILABLE_CODE = 'AUDIT_UNAVAILABLE';
-/** Analyses and plans kept, each; like the engine's plan cache, bounded by entries. */
-const MAX_CACHED = 1_000;
+/** Plans kept per document and operation: one per distinct set of grants that matters to it. */
+const MAX_PLANS_PER_OPERATION = 64;
 
 export interface AuthorizationOptions {
   rules: AccessRules;
@@ -55,9 +55,14 @@ export interface AuthorizationOptions {
 }
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): V {
-  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+  if (cache.size >= MAX_PLANS_PER_OPERATION) cache.delete(cache.keys().next().value as string);
   cache.set(key, value);
   return value;
+}
+
+interface OperationEntry {
+  analysis: DocumentAnalysis | undefined;
+  plans: Map<string, AuthorizationPlan>;
 }
 
 const bounded = (text: string | undefined) => (text === undefined ? undefined : text.slice(0, 256));
@@ -74,8 +79,10 @@ function outcomeOf(counts: Map<string, FieldCount>): 'served' | 'partial' | 'den
 
 export function authorizationPlugin(options: AuthorizationOptions): ApolloServerPlugin<GatewayContext> {
   const { rules, logger } = options;
-  const analyses = new Map<string, DocumentAnalysis | null>();
-  const plans = new Map<string, AuthorizationPlan>();
+  // Keyed by the parsed document itself (Apollo Server's document cache hands out the same
+  // object for the same text): plans refer to its field nodes, so a document parsed again
+  // gets plans of its own, and the entries go when the document does.
+  const byDocument = new WeakMap<DocumentNode, Map<string, OperationEntry>>();
 
   return {
     async requestDidStart() {
@@ -85,12 +92,15 @@ export function authorizationPlugin(options: AuthorizationOptions): ApolloServer
           const { contextValue, document, operation, queryHash, schema, request } = rc;
           // Apollo Server resolves the operation before this hook, or fails the request itself.
           if (!operation) return;
-          const documentKey = `${queryHash}\u0000${rc.operationName ?? ''}`;
-          let analysis = analyses.get(documentKey);
-          if (analysis === undefined) {
-            analysis = remember(analyses, documentKey, analyzeDocument(schema, rules, document) ?? null);
+          let operations = byDocument.get(document);
+          if (!operations) byDocument.set(document, (operations = new Map()));
+          let entry = operations.get(rc.operationName ?? '');
+          if (!entry) {
+            entry = { analysis: analyzeDocument(schema, rules, document), plans: new Map() };
+            operations.set(rc.operationName ?? '', entry);
           }
-          if (analysis === null) return;
+          const { analysis, plans } = entry;
+          if (!analysis) return;
 
           const principal = contextValue.principal;
           const header = (name: string) => request.http?.headers.get(name) ?? undefined;
@@ -118,12 +128,11 @@ export function authorizationPlugin(options: AuthorizationOptions): ApolloServer
             policies: granted,
           };
           const key = grantsKey(rules, analysis, grants);
-          const planKey = `${documentKey}\u0000${key}`;
           const plan =
-            plans.get(planKey) ??
+            plans.get(key) ??
             remember(
               plans,
-              planKey,
+              key,
               planAuthorization({ schema, analysis, document, operation, queryHash, grants, key }),
             );
 
