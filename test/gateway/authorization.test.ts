@@ -213,3 +213,30 @@ test('@skip and @include are honoured on the way back as on the way in', () => {
   });
   expect(hidden).toMatchObject({ data: { people: [{ id: '1' }] }, errors: [] });
 });
+
+test('a sensitivity class without configured scopes is readable by nobody', () => {
+  const sdl = `enum SensitivityClass { PII HEALTH }
+    directive @sensitive(class: SensitivityClass!) on FIELD_DEFINITION | ARGUMENT_DEFINITION
+    type Query { a: String @sensitive(class: PII) b: String @sensitive(class: HEALTH) }`;
+  const local = buildSchema(sdl);
+  const localRules = readAccessRules(sdl, { PII: ['pii:read'] });
+  const document = parse('{ a b }');
+  const operation = document.definitions[0] as OperationDefinitionNode;
+  const analysis = analyzeDocument(local, localRules, document)!;
+  const grants: Grants = {
+    authenticated: true,
+    scopes: new Set(['pii:read', 'health:read']),
+    policies: new Set(),
+  };
+  const plan = planAuthorization({
+    schema: local,
+    analysis,
+    document,
+    operation,
+    queryHash: 'h',
+    grants,
+    key: 'k',
+  });
+  expect([...plan.denied.values()]).toEqual(['Query.b']);
+  expect([...plan.allowed.values()]).toEqual(['Query.a']);
+});
