@@ -4,7 +4,7 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W2,W3,W4,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W1P,W2,W3,W4,W4R,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
  *                    [--dump-lines N] [--q1-articles N] [--r1-events N]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--w4r-events N] [--w4r-before N] [--w4r-skip-alone] [--w4r-node-flags="<flags>"]
@@ -21,7 +21,7 @@ import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
 import { checkTargets, comparisonTable, soakTable, targetsTable, w4rTable, w4Table } from './lib/report';
 import { runSoak, type SoakResult } from './workloads/soak';
-import { runW1 } from './workloads/w1';
+import { runW1, runW1Policy } from './workloads/w1';
 import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
@@ -29,9 +29,9 @@ import { runW4R, type W4RResult } from './workloads/w4r';
 import { pageviewsTable, runPageviewsBench, type PageviewsBenchResult } from './workloads/pageviews';
 import { r1Table, runR1, type R1Result } from './workloads/r1';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R', 'L1', 'L2', 'Q1', 'R1'] as const;
+const WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R', 'L1', 'L2', 'Q1', 'R1'] as const;
 /** Run when `--only` is not given; the data-plane workloads (L1, L2, Q1, R1) take long and need Cassandra. */
-const DEFAULT_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W4R'] as const;
+const DEFAULT_WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R'] as const;
 const PAGEVIEWS_WORKLOADS: readonly string[] = ['L1', 'L2', 'Q1'];
 type Workload = (typeof WORKLOADS)[number];
 
@@ -168,6 +168,9 @@ async function main(): Promise<number> {
   try {
     for (const workload of options.only) {
       if (workload === 'W1') await attempt('W1', async () => void comparisons.push(...(await runW1(ctx))));
+      if (workload === 'W1P') {
+        await attempt('W1P', async () => void comparisons.push(...(await runW1Policy(ctx))));
+      }
       if (workload === 'W2') await attempt('W2', async () => void comparisons.push(...(await runW2(ctx))));
       if (workload === 'W3') await attempt('W3', async () => void comparisons.push(...(await runW3(ctx))));
       if (workload === 'W4')

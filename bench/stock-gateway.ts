@@ -11,7 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { plannableSupergraph } from '../gateway/policy/requirements';
+import { ASSERTION_HEADER, signAssertion } from '../platform/assertion';
 import { ApolloServer } from '@apollo/server';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -25,10 +27,38 @@ async function main(): Promise<void> {
     },
   });
   if (!values.supergraph) throw new Error('usage: stock-gateway --supergraph <file> [--port N] [--host H]');
-  const supergraphSdl = readFileSync(values.supergraph, 'utf8');
+  // Stock refuses `for: SECURITY` features it does not enforce; it enforces none, so it gets them unmarked.
+  const supergraphSdl = plannableSupergraph(readFileSync(values.supergraph, 'utf8'));
   // Default settings but one: nothing leaves this machine (see platform/vendor-telemetry.ts).
   disableVendorTelemetry();
-  const server = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl }) });
+  // The platform's subgraphs answer only requests carrying the gateway's signed
+  // assertion: given the secret, stock signs each subgraph call too (for a
+  // principal holding every scope, as it enforces nothing), so both gateways
+  // pay for a signature per request.
+  const secret = process.env.SDP_SUBGRAPH_SECRET;
+  const principal = {
+    id: 'bench:stock',
+    kind: 'api-key' as const,
+    tier: 'keyed' as const,
+    name: 'stock gateway',
+    scopes: new Set(['pii:read', 'oversight:read']),
+    clientAddress: '127.0.0.1',
+  };
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    ...(secret
+      ? {
+          buildService: ({ url }) =>
+            new RemoteGraphQLDataSource({
+              url,
+              willSendRequest({ request }) {
+                request.http?.headers.set(ASSERTION_HEADER, signAssertion(secret, principal, 'stock'));
+              },
+            }),
+        }
+      : {}),
+  });
+  const server = new ApolloServer({ gateway });
   const { url } = await startStandaloneServer(server, {
     listen: { port: Number(values.port), host: values.host },
   });

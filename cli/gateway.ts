@@ -17,8 +17,11 @@ import { parseArgs } from 'node:util';
 import { Supergraph } from '@apollo/federation-internals';
 import { GraphQLError, parse } from 'graphql';
 import { loadConfig } from '../config/env';
+import { openGatewayAccess } from '../gateway/access';
+import { plannableSupergraph } from '../gateway/policy/requirements';
 import { startGateway, subgraphsOf } from '../gateway/server';
 import { createLogger } from '../platform/logger';
+import { createEventLog } from '../streams';
 
 export const USAGE = [
   'usage: sdp gateway --supergraph <file> [--port N] [--host H]',
@@ -120,7 +123,7 @@ export async function readSupergraph(file: string): Promise<string> {
   try {
     // What Apollo Gateway builds from the SDL at start-up, done here so a
     // hand-edited or truncated supergraph fails naming the file.
-    Supergraph.build(sdl);
+    Supergraph.build(plannableSupergraph(sdl));
   } catch (error) {
     throw new GatewayInputError(`${file} is not a valid supergraph: ${oneLine((error as Error).message)}`);
   }
@@ -166,7 +169,11 @@ export async function gatewayCommand(
   // SDP_PORT, SDP_HOST and SDP_LOG_LEVEL as for `sdp start`; the flags win.
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel, { format: config.logFormat });
+  // Without Kafka the audit goes to the durable file under SDP_DATA_DIR only.
+  const log = config.kafkaBrokers ? createEventLog(config, logger) : undefined;
+  const access = await openGatewayAccess({ config, logger, log });
   const gateway = await startGateway({
+    access: access.access,
     supergraphSdl: sdl,
     port: args.port ?? config.port,
     host: args.host ?? config.host,
@@ -189,10 +196,14 @@ export async function gatewayCommand(
       process.off('SIGINT', shutdown);
       process.off('SIGTERM', shutdown);
       logger.info({ signal }, 'stopping');
-      gateway.stop().then(resolve, (err: unknown) => {
-        logger.error({ err }, 'stop failed');
-        resolve();
-      });
+      gateway
+        .stop()
+        .then(() => access.close())
+        .then(() => log?.close())
+        .then(resolve, (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          resolve();
+        });
     };
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);

@@ -57,6 +57,14 @@ const commands: Record<string, CommandSpec> = {
     usage: () => (require('./rebuild') as typeof import('./rebuild')).rebuildUsage(),
     load: () => (require('./rebuild') as typeof import('./rebuild')).rebuildCommand,
   },
+  keys: {
+    summary: 'keys create|list|revoke|scopes   API keys for the gateway (printed once, stored hashed)',
+    load: () => (require('./keys') as typeof import('./keys')).keysCommand,
+  },
+  audit: {
+    summary: 'audit tail [--principal P] [--since T]   who read which protected data, key changes',
+    load: () => (require('./audit') as typeof import('./audit')).auditCommand,
+  },
   compose: {
     summary: 'compose [--check]   compose schema/*.graphql into schema/supergraph.graphql',
     usage: () => (require('../schema/compose') as typeof import('../schema/compose')).USAGE,

@@ -68,6 +68,30 @@ export interface SdpConfig {
    * out restarts; this budget is only for the first contact.
    */
   connectRetrySeconds: number;
+  /** Access policy: authentication, authorization, subgraph assertions, audit (see AccessConfig). */
+  access: AccessConfig;
+}
+
+/** Who may ask the gateway what, and where that is recorded (README "Access and policy"). */
+export interface AccessConfig {
+  /** Where API keys (without MariaDB) and the durable audit copy live (SDP_DATA_DIR). */
+  dataDir: string;
+  /** Refuse requests without credentials (SDP_REQUIRE_AUTH); otherwise they are the anonymous principal. */
+  requireAuth: boolean;
+  /** JWT bearer tokens: a JWKS URL or file with the issuer and audience tokens must name; unset → no JWTs. */
+  jwt: { jwks: string; issuer: string; audience: string } | undefined;
+  /** Reject a whole request that selects an unauthorized field instead of nulling it (SDP_AUTHZ_REJECT_UNAUTHORIZED). */
+  rejectUnauthorized: boolean;
+  /** Scopes each `@sensitive(class:)` requires, all of them (SDP_SENSITIVE_SCOPES). */
+  sensitiveScopes: Record<string, string[]>;
+  /** Module deciding `@policy` names (SDP_POLICY_MODULE); unset → gateway/policy/policies.ts. */
+  policyModule: string | undefined;
+  /** Shared secret the gateway signs subgraph assertions with (SDP_SUBGRAPH_SECRET); unset → `sdp start` makes one. */
+  subgraphSecret: string | undefined;
+  /** Interface subgraph servers bind to (SDP_SUBGRAPH_HOST), independent of SDP_HOST. */
+  subgraphHost: string;
+  /** Browser origins allowed to call /graphql (SDP_CORS_ORIGINS); empty → no cross-origin access. */
+  corsOrigins: string[];
 }
 
 export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
@@ -171,6 +195,90 @@ function mariadbUrl(env: Env): string | undefined {
   return raw;
 }
 
+/** `PII=pii:read;FINANCIAL=finance:read,pii:read`: each class and the scopes it requires (all of them). */
+function sensitiveScopes(env: Env): Record<string, string[]> {
+  const raw = env.SDP_SENSITIVE_SCOPES?.trim() || 'PII=pii:read';
+  const map: Record<string, string[]> = {};
+  for (const entry of raw
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Z][A-Z0-9_]*)=([^\s=;]+)$/.exec(entry);
+    if (!match) {
+      throw new ConfigError(
+        `SDP_SENSITIVE_SCOPES entry ${JSON.stringify(entry)} is not CLASS=scope[,scope] (e.g. PII=pii:read)`,
+      );
+    }
+    map[match[1]!] = match[2]!.split(',').filter(Boolean);
+  }
+  return map;
+}
+
+function jwtConfig(env: Env): AccessConfig['jwt'] {
+  const jwks = env.SDP_JWT_JWKS_URL?.trim();
+  if (!jwks) return undefined;
+  if (/^[a-z]+:/i.test(jwks) && !/^(https?|file):/i.test(jwks)) {
+    throw new ConfigError(
+      `SDP_JWT_JWKS_URL=${JSON.stringify(jwks)} must be an http(s):// URL or a file path`,
+    );
+  }
+  const issuer = env.SDP_JWT_ISSUER?.trim();
+  const audience = env.SDP_JWT_AUDIENCE?.trim();
+  if (!issuer || !audience) {
+    throw new ConfigError(
+      'SDP_JWT_JWKS_URL needs SDP_JWT_ISSUER and SDP_JWT_AUDIENCE: tokens are checked against both',
+    );
+  }
+  return { jwks, issuer, audience };
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = env.SDP_CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((origin) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(origin);
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+        throw new ConfigError(
+          `SDP_CORS_ORIGINS entry ${JSON.stringify(origin)} is not an origin like https://tools.example.org (scheme, host, optional port; no path)`,
+        );
+      }
+      return origin;
+    });
+}
+
+function subgraphSecret(env: Env): string | undefined {
+  const raw = env.SDP_SUBGRAPH_SECRET;
+  if (raw === undefined || raw === '') return undefined;
+  // HMAC-SHA256 keys shorter than the hash add no strength and are guessable.
+  if (Buffer.byteLength(raw) < 32) {
+    throw new ConfigError('SDP_SUBGRAPH_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`)');
+  }
+  return raw;
+}
+
+export function loadAccessConfig(env: Env = process.env): AccessConfig {
+  return {
+    dataDir: env.SDP_DATA_DIR?.trim() || '.sdp',
+    requireAuth: bool(env, 'SDP_REQUIRE_AUTH', false),
+    jwt: jwtConfig(env),
+    rejectUnauthorized: bool(env, 'SDP_AUTHZ_REJECT_UNAUTHORIZED', false),
+    sensitiveScopes: sensitiveScopes(env),
+    policyModule: env.SDP_POLICY_MODULE?.trim() || undefined,
+    subgraphSecret: subgraphSecret(env),
+    subgraphHost: env.SDP_SUBGRAPH_HOST?.trim() || '127.0.0.1',
+    corsOrigins: corsOrigins(env),
+  };
+}
+
 export function loadConfig(env: Env = process.env): SdpConfig {
   const kafkaBrokers = hostList(env, 'SDP_KAFKA_BROKERS', true);
   const level = env.SDP_LOG_LEVEL || 'info';
@@ -209,6 +317,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     logLevel: level,
     logFormat: logFormat as LogFormat,
     connectRetrySeconds: int(env, 'SDP_CONNECT_RETRY_SECONDS', 5, 0, 3600),
+    access: loadAccessConfig(env),
   };
 }
 

@@ -19,7 +19,12 @@ export function clientAddressOf(req: http.IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-/** Context for a request without credentials. Authentication replaces the principal. */
+/** Context for a request without credentials. */
 export function anonymousContext(req: http.IncomingMessage): GatewayContext {
-  return { principal: anonymousPrincipal(clientAddressOf(req)), requestId: randomUUID() };
+  return gatewayContext(anonymousPrincipal(clientAddressOf(req)));
+}
+
+/** Context for a request whose principal authentication decided (gateway/authentication/). */
+export function gatewayContext(principal: Principal): GatewayContext {
+  return { principal, requestId: randomUUID() };
 }

@@ -91,6 +91,36 @@ function inlineJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
+/**
+ * The page's Content-Security-Policy: scripts only from this server plus the one
+ * inline bootstrap script, by its hash; requests only to this origin (the
+ * endpoint is relative); never framed (`frame-ancestors 'none'`, clickjacking a
+ * console that can carry a bearer token). Styles stay `'unsafe-inline'`:
+ * GraphiQL's editor positions elements with style attributes.
+ */
+export function contentSecurityPolicy(inlineScript: string): string {
+  const hash = createHash('sha256').update(inlineScript).digest('base64');
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'sha256-${hash}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The body of the page's one inline `<script>`. */
+function inlineScriptOf(page: string): string {
+  const match = /<script>([\s\S]*?)<\/script>/.exec(page);
+  if (!match) throw new Error('GraphiQL page has no inline script');
+  return match[1]!;
+}
+
 function renderPage(assets: Map<string, Asset>, defaultQuery: string): string {
   const url = (suffix: string) => {
     const asset = [...assets.values()].find((a) => a.name.endsWith(suffix));
@@ -138,7 +168,9 @@ export function createGraphiQLHandler(
   options: GraphiQLOptions = {},
 ): (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => Promise<boolean> {
   const assets = resolveAssets();
-  const page = Buffer.from(renderPage(assets, options.defaultQuery ?? EXAMPLE_QUERY));
+  const html = renderPage(assets, options.defaultQuery ?? EXAMPLE_QUERY);
+  const page = Buffer.from(html);
+  const csp = contentSecurityPolicy(inlineScriptOf(html));
 
   return async (req, res, pathname) => {
     const isPage = pathname === '/';
@@ -157,6 +189,10 @@ export function createGraphiQLHandler(
         // The page names the asset versions, so it must be revalidated; the assets need not be.
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
+        'content-security-policy': csp,
+        // For browsers without CSP level 2's frame-ancestors.
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
       });
       res.end(req.method === 'HEAD' ? undefined : page);
       return true;

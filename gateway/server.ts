@@ -19,12 +19,54 @@ import {
   sendJson,
   urlFor,
 } from '../platform/http';
+import type http from 'node:http';
+import { ASSERTION_HEADER, signAssertion } from '../platform/assertion';
+import { anonymousPrincipal } from '../platform/principal';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
 import { libraryLogger } from '../platform/logger';
-import { anonymousContext, type GatewayContext } from './context';
+import type { AuditSink } from './audit/audit-log';
+import { wwwAuthenticate, type Authentication, type Authenticator } from './authentication/authenticator';
+import { clientAddressOf, gatewayContext, type GatewayContext } from './context';
 import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
 import { defaultPlugins } from './plugins';
+import { authorizationPlugin } from './plugins/authorization';
+import { builtInPolicies, PURPOSE_HEADER, type PolicyDecider } from './policy/policies';
+import { plannableSupergraph, readAccessRules } from './policy/requirements';
+
+/**
+ * Who may ask what, and where reads of protected data are recorded (README
+ * "Access and policy"). Every part has a closed default: without an
+ * authenticator every request is anonymous and any credential is refused;
+ * without an audit sink protected fields are never served.
+ */
+export interface GatewayAccess {
+  authenticator?: Authenticator;
+  /** Signs the principal assertion sent with every subgraph call (platform/assertion.ts); unset sends none. */
+  subgraphSecret?: string;
+  /** Browser origins allowed to call /graphql cross-origin. */
+  corsOrigins?: readonly string[];
+  /** Refuse a request selecting any unauthorized field (403) instead of nulling the fields. */
+  rejectUnauthorized?: boolean;
+  /** Scopes each `@sensitive(class:)` requires; default `PII` → `pii:read`. */
+  sensitiveScopes?: Record<string, string[]>;
+  /** Decides `@policy` names; default gateway/policy/policies.ts. */
+  policies?: PolicyDecider;
+  audit?: AuditSink;
+}
+
+export const DEFAULT_SENSITIVE_SCOPES: Record<string, string[]> = { PII: ['pii:read'] };
+
+/** Request headers a browser client may send cross-origin. */
+const CORS_ALLOWED_HEADERS = [
+  'authorization',
+  'content-type',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  PURPOSE_HEADER,
+].join(', ');
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (the contents of schema/supergraph.graphql). */
@@ -46,6 +88,8 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** The query GraphiQL opens with; default: the graph's entry points (works on any supergraph). */
   graphiqlDefaultQuery?: string;
+  /** Authentication, authorization, audit, subgraph assertions, CORS. */
+  access?: GatewayAccess;
 }
 
 export interface RunningGateway {
@@ -96,12 +140,16 @@ export function subgraphsOf(supergraphSdl: string): SubgraphEndpoint[] {
 type Probe = { name: string; ok: true; ms: number } | { name: string; ok: false; error: string };
 
 /** Asks a subgraph for `{ __typename }`: it must be up and executing GraphQL, not merely accepting connections. */
-async function probe(subgraph: SubgraphEndpoint, timeoutMs: number): Promise<Probe> {
+async function probe(subgraph: SubgraphEndpoint, timeoutMs: number, assertion?: string): Promise<Probe> {
   const started = performance.now();
   try {
     const response = await fetch(subgraph.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(assertion === undefined ? {} : { [ASSERTION_HEADER]: assertion }),
+      },
       body: '{"query":"{ __typename }"}',
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -143,13 +191,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The stock ApolloGateway inside must not report to Apollo (platform/vendor-telemetry.ts).
   disableVendorTelemetry();
+  const access = options.access ?? {};
+  const rules = readAccessRules(options.supergraphSdl, access.sensitiveScopes ?? DEFAULT_SENSITIVE_SCOPES);
+  const secret = access.subgraphSecret;
+  // One assertion per gateway request, signed when its first subgraph call goes out.
+  const assertions = new WeakMap<object, string>();
+  const subgraphAssertion = secret
+    ? (context: object) => {
+        let signed = assertions.get(context);
+        if (signed === undefined) {
+          const { principal, requestId } = context as GatewayContext;
+          signed = signAssertion(secret, principal, requestId);
+          assertions.set(context, signed);
+        }
+        return signed;
+      }
+    : undefined;
   // Queries run on sdp's execution engine (cached plans, pooled subgraph HTTP,
   // entity de-duplication) with stock's answers; everything else on a stock
   // ApolloGateway inside it. See gateway/execution/fast-gateway.ts.
   const gateway = new FastGateway({
-    supergraphSdl: options.supergraphSdl,
+    // The planner gets the supergraph without `for: SECURITY` marks; the
+    // authorization plugin below enforces what they mark (gateway/policy/requirements.ts).
+    supergraphSdl: plannableSupergraph(options.supergraphSdl),
     subgraphUrls: overrides,
     logger: libraryLogger(logger.child({ source: 'apollo-gateway' })),
+    subgraphAssertion,
   });
 
   const development = process.env.NODE_ENV === 'development';
@@ -159,22 +226,94 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The graph is the product: clients and GraphiQL discover it by introspection.
     introspection: true,
     includeStacktraceInErrorResponses: development,
-    plugins: [...defaultPlugins(logger), ...(options.plugins ?? [])],
+    plugins: [
+      ...defaultPlugins(logger),
+      authorizationPlugin({
+        rules,
+        rejectUnauthorized: access.rejectUnauthorized ?? false,
+        policies: access.policies ?? builtInPolicies,
+        audit: access.audit,
+        logger: logger.child({ plugin: 'authorization' }),
+      }),
+      ...(options.plugins ?? []),
+    ],
   });
   await apollo.start();
 
+  // Authentication runs before Apollo's pipeline (a refusal never reaches it);
+  // its principal goes to the context through this map.
+  const contexts = new WeakMap<http.IncomingMessage, GatewayContext>();
   const graphql = createGraphQLHandler(apollo, {
-    context: async (req) => anonymousContext(req),
+    context: async (req) => {
+      const context = contexts.get(req);
+      if (!context) throw new Error('GraphQL request without an authenticated context');
+      return context;
+    },
     maxBodyBytes: options.maxBodyBytes,
     logger,
   });
+  const authenticate = async (req: http.IncomingMessage): Promise<Authentication> => {
+    const address = clientAddressOf(req);
+    if (access.authenticator) return access.authenticator.authenticate(req, address);
+    if (req.headers.authorization === undefined) return { ok: true, principal: anonymousPrincipal(address) };
+    return {
+      ok: false,
+      status: 401,
+      error: 'invalid_token',
+      message: 'This gateway accepts no credentials.',
+    };
+  };
+  const corsOrigins = new Set(access.corsOrigins ?? []);
+  /** CORS for /graphql; true when the request was a preflight and has been answered. */
+  const cors = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    res.setHeader('vary', 'origin');
+    const origin = req.headers.origin;
+    const allowed = origin !== undefined && corsOrigins.has(origin);
+    if (allowed) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('access-control-expose-headers', 'x-request-id, www-authenticate');
+    }
+    if (req.method !== 'OPTIONS') return false;
+    if (!allowed) {
+      sendJson(res, 403, { error: 'origin not allowed (SDP_CORS_ORIGINS)' });
+      return true;
+    }
+    res.writeHead(204, {
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': CORS_ALLOWED_HEADERS,
+      'access-control-max-age': '600',
+      'content-length': 0,
+    });
+    res.end();
+    return true;
+  };
+  const serveGraphQL = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (cors(req, res)) return;
+    const authentication = await authenticate(req);
+    if (!authentication.ok) {
+      req.resume();
+      return sendJson(
+        res,
+        authentication.status,
+        { errors: [{ message: authentication.message, extensions: { code: 'UNAUTHENTICATED' } }] },
+        authentication.status === 401 ? { 'www-authenticate': wwwAuthenticate(authentication) } : {},
+      );
+    }
+    const context = gatewayContext(authentication.principal);
+    contexts.set(req, context);
+    res.setHeader('x-request-id', context.requestId);
+    return graphql(req, res);
+  };
   const graphiql = createGraphiQLHandler({ defaultQuery: options.graphiqlDefaultQuery });
 
   // Concurrent /ready calls share one round of probes, so a burst of probes is
   // not multiplied by the number of subgraphs.
   let readiness: Promise<Probe[]> | undefined;
   const checkReadiness = () => {
-    readiness ??= Promise.all(subgraphs.map((s) => probe(s, readinessTimeoutMs))).finally(() => {
+    const assertion = secret
+      ? signAssertion(secret, anonymousPrincipal('gateway-readiness'), 'readiness')
+      : undefined;
+    readiness ??= Promise.all(subgraphs.map((s) => probe(s, readinessTimeoutMs, assertion))).finally(() => {
       readiness = undefined;
     });
     return readiness;
@@ -182,7 +321,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const server = createHttpServer(async (req, res) => {
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (pathname === '/graphql') return graphql(req, res);
+    if (pathname === '/graphql') return serveGraphQL(req, res);
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     if (pathname === '/health' && readOnly) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/ready' && readOnly) {

@@ -10,6 +10,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Logger } from 'pino';
 import type { SdpConfig } from '../config/env';
+import type { Principal } from './principal';
 
 export interface ProductRuntime {
   config: SdpConfig;
@@ -121,8 +122,12 @@ export interface DataProduct<TStore extends ProductStore = ProductStore, TContex
   /** Opens the store the config selects (a real server or the embedded default), migrated. */
   openStore(runtime: ProductRuntime): Promise<TStore>;
   resolvers: GraphQLResolverMap<TContext>;
-  /** Per-request context: fresh DataLoaders over the store, so batching never leaks across requests. */
-  context(store: TStore): TContext;
+  /**
+   * Per-request context: fresh DataLoaders over the store, so batching never leaks across requests.
+   * `principal` is who the gateway asks for, from its verified assertion (platform/assertion.ts):
+   * trustworthy for row-level rules.
+   */
+  context(store: TStore, principal: Principal): TContext;
   // The event type differs per binding; each binding is typed where it is declared.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   streams: StreamBinding<TStore, any>[];

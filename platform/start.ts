@@ -4,10 +4,12 @@
  * feeder. `npm start` runs this with embedded defaults; SDP_MARIADB_URL and
  * SDP_KAFKA_BROKERS swap in real servers without any other change.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { topicFor, type SdpConfig } from '../config/env';
 import { startDemoFeeder } from '../demo/feeder';
+import { openGatewayAccess } from '../gateway/access';
 import { startGateway } from '../gateway/server';
 import { createEventLog } from '../streams';
 import { startIngest, type IngestHandle } from '../streams/ingest';
@@ -29,6 +31,8 @@ export interface RunningProduct {
 export interface Platform {
   /** Gateway base URL, e.g. `http://127.0.0.1:4000` (GraphQL at `/graphql`). */
   gatewayUrl: string;
+  /** Where API keys and the audit stream are kept. */
+  access: { keyStore: string; audit: string };
   log: EventLog;
   products: RunningProduct[];
   stop(): Promise<void>;
@@ -67,6 +71,11 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
   const schemas = loadEventSchemas();
   // Products reading one stream parse and validate each event once between them.
   const sharedAdmission = new SharedAdmission(schemas);
+  // The gateway signs every subgraph call with it (platform/assertion.ts). One
+  // process runs both ends, so unless the deployment shares one
+  // (SDP_SUBGRAPH_SECRET), a fresh random secret per start does: nothing
+  // outside this process can then call a subgraph.
+  const subgraphSecret = config.access.subgraphSecret ?? randomBytes(32).toString('hex');
   const log = createEventLog(config, logger);
   const running: RunningProduct[] = [];
   const stoppers: (() => Promise<void>)[] = [() => log.close()];
@@ -85,8 +94,9 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       stoppers.push(() => store.close());
       const subgraph = await startSubgraphServer(product, store, {
         port: subgraphPort(product, config.subgraphPortBase),
-        host: config.host,
+        host: config.access.subgraphHost,
         logger: plog,
+        secret: subgraphSecret,
       });
       stoppers.push(() => subgraph.stop());
       opened.push({ product, store, url: subgraph.url, logger: plog });
@@ -129,6 +139,8 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       running.push({ product, store, url, ingests });
     }
 
+    const access = await openGatewayAccess({ config, logger, log, subgraphSecret });
+    stoppers.push(() => access.close());
     const gateway = await startGateway({
       supergraphSdl,
       subgraphUrls: Object.fromEntries(running.map((r) => [r.product.name, r.url])),
@@ -136,6 +148,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       host: config.host,
       logger: logger.child({ component: 'gateway' }),
       graphiqlDefaultQuery: graphiqlWelcome(running.map((r) => r.product)),
+      access: access.access,
     });
     stoppers.push(() => gateway.stop());
 
@@ -150,7 +163,13 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       stoppers.push(() => feeder.stop());
     }
 
-    return { gatewayUrl: gateway.baseUrl, log, products: running, stop: stopAll };
+    return {
+      gatewayUrl: gateway.baseUrl,
+      access: { keyStore: access.keyStore, audit: access.audit },
+      log,
+      products: running,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -1,7 +1,10 @@
 /**
  * Serves one data product as a federation subgraph: its SDL from `schema/`, its
- * resolvers, a fresh context per request. The gateway is its only intended
- * client, but it is plain GraphQL over HTTP, so it can be queried directly too.
+ * resolvers, a fresh context per request. The gateway is its only client: every
+ * GraphQL request must carry the gateway's signed principal assertion
+ * (platform/assertion.ts), or it is refused with 401 before Apollo sees it,
+ * `_entities` and `_service` included. Otherwise the gateway's access policy
+ * could be bypassed by calling the subgraph's port.
  */
 import { readFile } from 'node:fs/promises';
 import { ApolloServer } from '@apollo/server';
@@ -12,14 +15,19 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { libraryLogger } from './logger';
+import type http from 'node:http';
+import { ASSERTION_HEADER, verifyAssertion, type VerifiedAssertion } from './assertion';
 import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
 export interface SubgraphServerOptions {
   port: number;
+  /** Loopback unless configured otherwise (SDP_SUBGRAPH_HOST): only the gateway calls subgraphs. */
   host: string;
   logger: Logger;
   maxBodyBytes?: number;
+  /** The secret the gateway signs principal assertions with; requests without a valid one get 401. */
+  secret: string;
 }
 
 export interface RunningSubgraph {
@@ -84,14 +92,41 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
   });
   await apollo.start();
 
+  // The verified assertion of each request, from the check before Apollo to its context.
+  const verified = new WeakMap<http.IncomingMessage, VerifiedAssertion>();
   const graphql = createGraphQLHandler(apollo, {
-    context: async () => product.context(store),
+    context: async (req) => {
+      const assertion = verified.get(req);
+      if (!assertion) throw new Error('request reached Apollo without a verified assertion');
+      return product.context(store, assertion.principal);
+    },
     maxBodyBytes: options.maxBodyBytes,
     logger,
   });
   const server = createHttpServer(async (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
-    if (path === '/graphql') return graphql(req, res);
+    if (path === '/graphql') {
+      const header = req.headers[ASSERTION_HEADER];
+      const check = verifyAssertion(options.secret, Array.isArray(header) ? header[0] : header);
+      if (!check.ok) {
+        logger.warn({ reason: check.reason, client: req.socket.remoteAddress }, 'subgraph request refused');
+        return sendJson(
+          res,
+          401,
+          {
+            errors: [
+              {
+                message: 'This subgraph answers the sdp gateway only: missing, invalid or expired assertion.',
+                extensions: { code: 'UNAUTHENTICATED' },
+              },
+            ],
+          },
+          { 'www-authenticate': 'SDP-Assertion' },
+        );
+      }
+      verified.set(req, check.assertion);
+      return graphql(req, res);
+    }
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       return sendJson(res, 200, { status: 'ok', subgraph: product.name });
     }

@@ -7,7 +7,9 @@
  * schema/supergraph.graphql with the subgraphs' real URLs to the file given as
  * the only argument.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig, topicFor } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { repoPath } from '../../platform/paths';
@@ -33,13 +35,16 @@ async function caughtUp(platform: Platform): Promise<boolean> {
   return true;
 }
 
-// Built from nothing but these values: the benchmark's own SDP_* environment must not leak in.
+// Built from nothing but these values: the benchmark's own SDP_* environment must not leak in,
+// except the subgraph secret the benchmark shares with both gateways (bench/lib/graph.ts).
 const config = loadConfig({
   SDP_PORT: '0',
   SDP_SUBGRAPH_PORT_BASE: '0',
   SDP_DEMO: '1',
   SDP_DEMO_RATE: '0',
   SDP_LOG_LEVEL: 'warn',
+  SDP_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sdp-bench-platform-')),
+  SDP_SUBGRAPH_SECRET: process.env.SDP_SUBGRAPH_SECRET,
 });
 
 void runHost(async () => {

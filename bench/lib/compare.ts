@@ -49,6 +49,8 @@ export interface Comparison {
   stock: GatewaySummary;
   /** sdp / stock, median of the per-round ratios. */
   ratios: { rps: number; p50: number; p99: number; cpuMsPerRequest: number };
+  /** Column names when the two sides are not the sdp and stock gateways (e.g. policy on and off). */
+  labels?: Record<GatewayLabel, string>;
 }
 
 export interface Answer {
@@ -73,10 +75,14 @@ function canonical(json: { data?: unknown; errors?: unknown }): Answer['canonica
   return { data: json.data ?? null, errors: errors ?? null };
 }
 
-async function ask(gateway: GatewayUnderTest, body: string): Promise<Answer> {
+async function ask(
+  gateway: GatewayUnderTest,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
     body,
   });
   const text = await response.text();
@@ -92,8 +98,12 @@ async function ask(gateway: GatewayUnderTest, body: string): Promise<Answer> {
 }
 
 /** One gateway's answer, which must be HTTP 200 with `data`. */
-export async function answerOf(gateway: GatewayUnderTest, body: string): Promise<Answer> {
-  const answer = await ask(gateway, body);
+export async function answerOf(
+  gateway: GatewayUnderTest,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const answer = await ask(gateway, body, headers);
   if (answer.status !== 200 || answer.canonical.data === null) {
     throw new Error(`${gateway.label} gateway answered HTTP ${answer.status}: ${answer.body.slice(0, 500)}`);
   }
@@ -125,9 +135,10 @@ function firstDifference(a: unknown, b: unknown, path = '$'): string {
 export async function checkSameAnswer(
   gateways: Record<GatewayLabel, GatewayUnderTest>,
   body: string,
+  headers: Partial<Record<GatewayLabel, Record<string, string>>> = {},
 ): Promise<Record<GatewayLabel, Answer>> {
-  const sdp = await answerOf(gateways.sdp, body);
-  const stock = await answerOf(gateways.stock, body);
+  const sdp = await answerOf(gateways.sdp, body, headers.sdp);
+  const stock = await answerOf(gateways.stock, body, headers.stock);
   // Member order matters too: GraphQL responses follow the query's field order.
   const difference = firstDifference(sdp.canonical, stock.canonical);
   if (difference || JSON.stringify(sdp.canonical) !== JSON.stringify(stock.canonical)) {
@@ -155,6 +166,10 @@ export interface CompareOptions {
   query: string;
   variables?: Record<string, unknown>;
   settings: LoadSettings;
+  /** Request headers per side, e.g. the sdp gateway's API key. */
+  headers?: Partial<Record<GatewayLabel, Record<string, string>>>;
+  /** Names of the two sides, when they are not the sdp and stock gateways. */
+  labels?: Record<GatewayLabel, string>;
   /** Progress lines. */
   log(line: string): void;
 }
@@ -168,7 +183,7 @@ export async function compareGateways(
     query: options.query,
     ...(options.variables ? { variables: options.variables } : {}),
   });
-  const answers = await checkSameAnswer(gateways, body);
+  const answers = await checkSameAnswer(gateways, body, options.headers);
   log(`${options.name}: both gateways give the same answer (${answers.sdp.body.length} bytes)`);
 
   const load = async (label: GatewayLabel, durationS: number, warmUp = false): Promise<LoadResult> => {
@@ -178,6 +193,7 @@ export async function compareGateways(
       body,
       connections: settings.connections,
       durationS,
+      headers: options.headers?.[label],
       verifyBody: verifier(answers[label]),
       pid: gateway.pid,
     });
@@ -227,6 +243,7 @@ export async function compareGateways(
   });
   const ratio = (f: (r: LoadResult) => number) => median(rounds.map((r) => f(r.sdp) / f(r.stock)));
   return {
+    ...(options.labels ? { labels: options.labels } : {}),
     name: options.name,
     description: options.description,
     query: options.query,

@@ -44,12 +44,13 @@ function gatewayEnv(): NodeJS.ProcessEnv {
 export async function startSdpGateway(
   supergraphFile: string,
   cpus: string | undefined,
+  env: Record<string, string> = {},
 ): Promise<GatewayUnderTest> {
   const child = await startChild({
     name: 'sdp gateway',
     command: repoPath('bin', 'sdp.js'),
     args: ['gateway', '--supergraph', supergraphFile, '--port', '0'],
-    env: gatewayEnv(),
+    env: { ...gatewayEnv(), ...env },
     cpus,
     ready: /^\s*GraphQL\s+(http\S+)/,
   });
@@ -60,6 +61,7 @@ export async function startStockGateway(
   supergraphFile: string,
   cpus: string | undefined,
   nodeFlags: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<GatewayUnderTest> {
   const child = await startChild({
     name: 'stock gateway',
@@ -72,7 +74,7 @@ export async function startStockGateway(
       '--port',
       '0',
     ],
-    env: gatewayEnv(),
+    env: { ...gatewayEnv(), ...env },
     cpus,
     ready: /^stock gateway listening at (http\S+)/,
   });

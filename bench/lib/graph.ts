@@ -3,7 +3,9 @@
  * graph's subgraphs (and writes its supergraph), then both gateways on that
  * supergraph, hands them to `body`, and stops everything, whatever happens.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { generateKey, hashKey, openKeyStore } from '../../gateway/authentication/key-store';
 import { HOST_READY } from '../hosts/host';
 import { startChild, stopAll, type Child } from './children';
 import type { BenchContext } from './context';
@@ -18,6 +20,43 @@ import {
 export interface Graph {
   supergraphFile: string;
   gateways: Record<GatewayLabel, GatewayUnderTest>;
+  /** What the sdp gateway needs to be called with every scope (and the subgraph secret it signs with). */
+  access: GraphAccess;
+}
+
+export interface GraphAccess {
+  /** Shared by the subgraph host and both gateways (the stock one signs its subgraph calls too). */
+  secret: string;
+  /** The sdp gateway's environment: its data directory (holding the key) and the secret. */
+  sdpEnv: Record<string, string>;
+  /** Request headers of a caller allowed to read every protected field. */
+  headers: Record<string, string>;
+}
+
+/** A data directory with one API key holding every scope the products' schema names. */
+async function prepareAccess(workDir: string, host: string): Promise<GraphAccess> {
+  const secret = randomBytes(32).toString('hex');
+  const dataDir = path.join(workDir, `${host}-sdp-data`);
+  const store = await openKeyStore({ dataDir });
+  const { id, key } = generateKey();
+  try {
+    await store.insert({
+      id,
+      name: 'bench',
+      scopes: ['pii:read', 'oversight:read'],
+      hash: hashKey(key),
+      createdAt: new Date().toISOString(),
+      expiresAt: null,
+      revokedAt: null,
+    });
+  } finally {
+    await store.close();
+  }
+  return {
+    secret,
+    sdpEnv: { SDP_DATA_DIR: dataDir, SDP_SUBGRAPH_SECRET: secret },
+    headers: { authorization: `Bearer ${key}`, 'sdp-purpose': 'research' },
+  };
 }
 
 /** `host` is a script under bench/hosts/ (without extension). */
@@ -30,10 +69,12 @@ export async function withGraph<T>(
   const children: (Child | undefined)[] = [];
   try {
     const supergraphFile = path.join(ctx.workDir, `${host}.graphql`);
+    const access = await prepareAccess(ctx.workDir, host);
     const hostChild = await startChild({
       name: `${host} host`,
       command: process.execPath,
       args: [path.join(compiledBenchDir(), 'hosts', `${host}.js`), supergraphFile],
+      env: { ...process.env, SDP_SUBGRAPH_SECRET: access.secret },
       cpus: ctx.cpus.others,
       ready: HOST_READY,
       readyTimeoutMs: 120_000,
@@ -44,12 +85,14 @@ export async function withGraph<T>(
     for (const label of wanted) {
       const gateway =
         label === 'sdp'
-          ? await startSdpGateway(supergraphFile, ctx.cpus.gateways)
-          : await startStockGateway(supergraphFile, ctx.cpus.gateways, ctx.stockNodeFlags);
+          ? await startSdpGateway(supergraphFile, ctx.cpus.gateways, access.sdpEnv)
+          : await startStockGateway(supergraphFile, ctx.cpus.gateways, ctx.stockNodeFlags, {
+              SDP_SUBGRAPH_SECRET: access.secret,
+            });
       children.push(gateway.child);
       gateways[label] = gateway;
     }
-    return await body({ supergraphFile, gateways });
+    return await body({ supergraphFile, gateways, access });
   } finally {
     await stopAll(children);
   }

@@ -13,6 +13,8 @@ export interface LoadOptions {
   body: string;
   connections: number;
   durationS: number;
+  /** Extra request headers, e.g. `authorization`. */
+  headers?: Record<string, string>;
   /** Each 200 response's body must satisfy this, else it counts as a mismatch. */
   verifyBody(body: string): boolean;
   /** Process whose CPU time is charged to the requests (the gateway). */
@@ -43,7 +45,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
     body: options.body,
     connections: options.connections,
     duration: options.durationS,

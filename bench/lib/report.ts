@@ -3,6 +3,7 @@ import type { Comparison } from './compare';
 import type { SoakResult } from '../workloads/soak';
 import type { W4Result } from '../workloads/w4';
 import type { W4RResult } from '../workloads/w4r';
+import { W1_NAME, W1_POLICY_NAME } from '../workloads/w1';
 
 export interface TargetCheck {
   workload: string;
@@ -20,7 +21,17 @@ export function checkTargets(
   w4r?: W4RResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const w1 = comparisons.find((c) => c.name.startsWith('W1'));
+  const w1 = comparisons.find((c) => c.name === W1_NAME);
+  const policy = comparisons.find((c) => c.name === W1_POLICY_NAME);
+  if (policy) {
+    checks.push({
+      workload: policy.name,
+      what: 'requests/s policy on/off',
+      target: '≥ 0.9',
+      value: policy.ratios.rps,
+      met: policy.ratios.rps >= 0.9,
+    });
+  }
   if (w1) {
     checks.push({
       workload: w1.name,
@@ -102,11 +113,12 @@ function row(cells: string[], widths: number[]): string {
 export function comparisonTable(c: Comparison): string {
   const w = [16, 10, 10, 10];
   const s = c.settings;
+  const [a, b] = c.labels ? [c.labels.sdp, c.labels.stock] : ['sdp', 'stock'];
   return [
     `${c.name}: ${c.description}`,
     `  ${s.connections} connections, ${s.rounds} × ${s.durationS} s rounds after ${s.warmupS} s warm-up each; ` +
       `${(c.responseBytes / 1024).toFixed(1)} KB per response`,
-    '  ' + row(['', 'sdp', 'stock', 'sdp/stock'], w),
+    '  ' + row(['', a, b, `${a}/${b}`], w),
     '  ' + row(['requests/s', num(c.sdp.rps), num(c.stock.rps), num(c.ratios.rps, 2)], w),
     '  ' + row(['p50 ms', num(c.sdp.p50Ms, 1), num(c.stock.p50Ms, 1), num(c.ratios.p50, 2)], w),
     '  ' + row(['p99 ms', num(c.sdp.p99Ms, 1), num(c.stock.p99Ms, 1), num(c.ratios.p99, 2)], w),

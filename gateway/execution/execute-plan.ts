@@ -57,6 +57,8 @@ export interface PlanExecution {
   requestContext: GatewayRequestContext;
   /** Collected like stock's `context.errors`: GraphQLErrors from subgraphs and whatever a fetch threw. */
   errors: unknown[];
+  /** The signed principal assertion sent with every subgraph call of this request. */
+  assertion: string | undefined;
 }
 
 interface GraphQLResponseBody {
@@ -140,7 +142,7 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
 
   let received: unknown[] | undefined;
   if (distinct.length < twin.length) {
-    const response = await send(client, fetch, { ...variables, representations: distinct });
+    const response = await send(execution, client, fetch, { ...variables, representations: distinct });
     const deduplicated = response.data?._entities;
     if (!response.errors && Array.isArray(deduplicated) && deduplicated.length === distinct.length) {
       applyCachePolicy(execution, response.http);
@@ -318,12 +320,13 @@ interface SentResponse extends GraphQLResponseBody {
 
 /** One subgraph call, with the stock data source's handling of HTTP status and body. */
 async function send(
+  execution: PlanExecution,
   client: SubgraphClient,
   fetch: FetchNode,
   variables: Record<string, unknown>,
 ): Promise<SentResponse> {
   const body = requestBody(fetch, variables);
-  const http = await client.post(body);
+  const http = await client.post(body, execution.assertion);
   if (http.status < 200 || http.status > 299) throw errorFromResponse(http);
   const parsed = parseBody(http);
   if (!isObject(parsed)) throw new Error(`Expected JSON response body, but received: ${parsed}`);
@@ -337,7 +340,7 @@ async function sendOperation(
   client: SubgraphClient,
   variables: Record<string, unknown>,
 ): Promise<ResultObject | null | undefined> {
-  const response = await send(client, fetch, variables);
+  const response = await send(execution, client, fetch, variables);
   applyCachePolicy(execution, response.http);
   if (response.errors) {
     const errorPath = lazyErrorPaths(fetch, cursor);

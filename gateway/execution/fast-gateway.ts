@@ -49,8 +49,10 @@ import {
 import { getVariableValues } from 'graphql/execution/values';
 import type { Logger } from 'pino';
 import { executePlanNode, type PlanExecution } from './execute-plan';
+import { operationRewriteOf } from './operation-rewrite';
 import { compileOperation, computeCompiledResponse, type CompiledOperation } from './result-shaping';
 import { responseObject } from './response-object';
+import { ASSERTION_HEADER } from '../../platform/assertion';
 import { pooledFetcher, SubgraphClient } from './subgraph-client';
 import type {
   GatewayExecutionResult,
@@ -88,6 +90,11 @@ export interface FastGatewayOptions {
   /** Routing URL overrides by subgraph name (already checked against the supergraph). */
   subgraphUrls: Record<string, string>;
   logger: Logger;
+  /**
+   * The signed principal assertion (platform/assertion.ts) to send with every
+   * subgraph call of the request whose context value this is; undefined sends none.
+   */
+  subgraphAssertion?: (context: object) => string | undefined;
 }
 
 export class FastGateway implements GatewayInterface {
@@ -106,11 +113,24 @@ export class FastGateway implements GatewayInterface {
 
   constructor(private readonly options: FastGatewayOptions) {
     const fetcher = pooledFetcher((url) => this.clientFor(url));
+    const assertion = options.subgraphAssertion;
     this.stock = new ApolloGateway({
       supergraphSdl: options.supergraphSdl,
       logger: options.logger,
       buildService: ({ name, url }) =>
-        new RemoteGraphQLDataSource({ url: options.subgraphUrls[name] ?? url, fetcher }),
+        new RemoteGraphQLDataSource({
+          url: options.subgraphUrls[name] ?? url,
+          fetcher,
+          // The stock path signs its subgraph calls like the fast path does.
+          ...(assertion
+            ? {
+                willSendRequest({ request, context }) {
+                  const signed = assertion(context);
+                  if (signed !== undefined) request.http?.headers.set(ASSERTION_HEADER, signed);
+                },
+              }
+            : {}),
+        }),
     });
     // Registered before Apollo Server's own listener, so the fast path is ready
     // for the schema by the time Apollo Server starts serving it.
@@ -172,7 +192,23 @@ export class FastGateway implements GatewayInterface {
     };
   }
 
-  private async execute(requestContext: GatewayRequestContext): Promise<GatewayExecutionResult> {
+  private async execute(original: GatewayRequestContext): Promise<GatewayExecutionResult> {
+    // A plugin may have replaced the operation for this request (operation-rewrite.ts):
+    // both paths then plan and run the rewritten document, cached under its own hash.
+    const rewrite = operationRewriteOf(original.context);
+    const requestContext: GatewayRequestContext = rewrite
+      ? {
+          ...original,
+          document: rewrite.document,
+          operation: rewrite.operation,
+          queryHash: rewrite.queryHash,
+        }
+      : original;
+    const result = await this.executeOperation(requestContext);
+    return rewrite ? rewrite.complete(result) : result;
+  }
+
+  private async executeOperation(requestContext: GatewayRequestContext): Promise<GatewayExecutionResult> {
     const stockExecutor = this.stockExecutor;
     const state = this.state;
     if (!stockExecutor) throw new Error('gateway used before it was loaded');
@@ -191,6 +227,7 @@ export class FastGateway implements GatewayInterface {
       clients: this.clientsByName,
       requestContext,
       errors: [],
+      assertion: this.options.subgraphAssertion?.(requestContext.context),
     };
     const data: Record<string, unknown> = responseObject();
     const root = prepared.plan.node as PlanNode | undefined;

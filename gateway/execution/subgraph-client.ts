@@ -17,6 +17,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import { ASSERTION_HEADER } from '../../platform/assertion';
 
 export interface SubgraphResponse {
   url: string;
@@ -72,8 +73,13 @@ export class SubgraphClient {
     });
   }
 
-  /** POSTs a JSON body; resolves with the whole response, rejects only on transport failure. */
-  post(body: string): Promise<SubgraphResponse> {
+  /**
+   * POSTs a JSON body, with the request's signed principal assertion when there
+   * is one; resolves with the whole response, rejects only on transport failure.
+   */
+  post(body: string, assertion?: string): Promise<SubgraphResponse> {
+    const requestHeaders =
+      assertion === undefined ? REQUEST_HEADERS : { ...REQUEST_HEADERS, [ASSERTION_HEADER]: assertion };
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let status = 0;
@@ -109,7 +115,7 @@ export class SubgraphClient {
           );
         },
       };
-      this.pool.dispatch({ path: this.path, method: 'POST', headers: REQUEST_HEADERS, body }, handler);
+      this.pool.dispatch({ path: this.path, method: 'POST', headers: requestHeaders, body }, handler);
     });
   }
 
@@ -125,8 +131,8 @@ export class SubgraphClient {
  * failures in the same words.
  */
 export function pooledFetcher(clientFor: (url: string) => SubgraphClient) {
-  return async (url: string, init?: { body?: unknown }) => {
-    const response = await clientFor(url).post(String(init?.body ?? ''));
+  return async (url: string, init?: { body?: unknown; headers?: Record<string, string> }) => {
+    const response = await clientFor(url).post(String(init?.body ?? ''), init?.headers?.[ASSERTION_HEADER]);
     return new PooledResponse(response);
   };
 }

@@ -95,7 +95,8 @@ async function post(url: string, query: string) {
   return { status: response.status, json: (await response.json()) as { data?: unknown; errors?: unknown } };
 }
 
-const ENV = { SDP_LOG_LEVEL: 'silent' };
+const SUBGRAPH_SECRET = 'cli-gateway-test-subgraph-secret-32b';
+let ENV: Record<string, string>;
 
 let dir: string;
 let subgraphs: RunningSubgraph[];
@@ -106,7 +107,13 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'books.graphql'), BOOKS_SDL);
   await writeFile(path.join(dir, 'shelves.graphql'), SHELVES_SDL);
   const silent = pino({ level: 'silent' });
-  const options = { port: 0, host: '127.0.0.1', logger: silent };
+  // Separate deployments share the subgraph secret through SDP_SUBGRAPH_SECRET.
+  ENV = {
+    SDP_LOG_LEVEL: 'silent',
+    SDP_SUBGRAPH_SECRET: SUBGRAPH_SECRET,
+    SDP_DATA_DIR: path.join(dir, 'data'),
+  };
+  const options = { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET };
   const books = await startSubgraphServer(
     product('books', path.join(dir, 'books.graphql'), {
       Book: { __resolveReference: ({ id }: { id: string }) => ({ id, title: TITLES[id] }) },

@@ -39,9 +39,45 @@ test.each([
     { SDP_CONNECT_RETRY_SECONDS: '-1' },
     /SDP_CONNECT_RETRY_SECONDS="-1" is not an integer between 0 and 3600/,
   ],
+  [{ SDP_REQUIRE_AUTH: 'sure' }, /SDP_REQUIRE_AUTH="sure" must be 0 or 1/],
+  [{ SDP_AUTHZ_REJECT_UNAUTHORIZED: '2' }, /SDP_AUTHZ_REJECT_UNAUTHORIZED="2" must be 0 or 1/],
+  [{ SDP_SUBGRAPH_SECRET: 'short' }, /SDP_SUBGRAPH_SECRET must be at least 32 bytes/],
+  [{ SDP_SENSITIVE_SCOPES: 'pii' }, /SDP_SENSITIVE_SCOPES entry "pii" is not CLASS=scope/],
+  [{ SDP_CORS_ORIGINS: 'https://a.example/path' }, /SDP_CORS_ORIGINS entry "https:\/\/a.example\/path"/],
+  [{ SDP_CORS_ORIGINS: '*' }, /SDP_CORS_ORIGINS entry "\*"/],
+  [{ SDP_JWT_JWKS_URL: 'https://idp.example/jwks.json' }, /needs SDP_JWT_ISSUER and SDP_JWT_AUDIENCE/],
+  [
+    { SDP_JWT_JWKS_URL: 'ftp://idp.example/jwks.json', SDP_JWT_ISSUER: 'i', SDP_JWT_AUDIENCE: 'a' },
+    /SDP_JWT_JWKS_URL="ftp:.*must be an http\(s\):\/\/ URL or a file path/,
+  ],
 ])('bad config %j fails with a message naming the variable', (env, message) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(message);
+});
+
+test('access defaults: data under ./.sdp, anonymous allowed, PII needs pii:read, subgraphs on loopback', () => {
+  expect(loadConfig({}).access).toEqual({
+    dataDir: '.sdp',
+    requireAuth: false,
+    jwt: undefined,
+    rejectUnauthorized: false,
+    sensitiveScopes: { PII: ['pii:read'] },
+    policyModule: undefined,
+    subgraphSecret: undefined,
+    subgraphHost: '127.0.0.1',
+    corsOrigins: [],
+  });
+  expect(
+    loadConfig({
+      SDP_SENSITIVE_SCOPES: 'PII=pii:read;FINANCIAL=finance:read,pii:read',
+      SDP_CORS_ORIGINS: 'https://tools.example.org, http://localhost:3000',
+      SDP_HOST: '0.0.0.0',
+    }).access,
+  ).toMatchObject({
+    sensitiveScopes: { PII: ['pii:read'], FINANCIAL: ['finance:read', 'pii:read'] },
+    corsOrigins: ['https://tools.example.org', 'http://localhost:3000'],
+    subgraphHost: '127.0.0.1',
+  });
 });
 
 test('topics are prefixed stream names; dead letters go to <topic>.dlq', () => {

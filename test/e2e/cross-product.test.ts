@@ -21,7 +21,7 @@ import { pageChange, type EventSpec } from '../fixtures/page-change';
 import { dropTestKeyspaces, testCassandraContactPoints } from '../harness/cassandra';
 import { testKafkaConfig } from '../harness/kafka';
 import { createTestDatabase, type TestDatabase } from '../harness/mariadb';
-import { isolatedPlatformEnv, queryGateway } from '../harness/platform';
+import { createApiKey, isolatedPlatformEnv, queryGateway } from '../harness/platform';
 import { eventually } from '../harness/wait';
 
 const run = randomUUID().slice(0, 8);
@@ -36,6 +36,8 @@ let db: TestDatabase;
 let config: SdpConfig;
 let producer: Producer;
 const platforms: Platform[] = [];
+
+let key: string;
 
 function platformConfig(groupPrefix: string): SdpConfig {
   return testKafkaConfig({
@@ -183,6 +185,8 @@ beforeAll(async () => {
   await produce('mediawiki.page_change.v1', EDITS.map(pageChange));
   await produce('mediawiki.user-blocks-change', [BLOCK]);
   await produce('analytics.pageview_hourly', PAGEVIEWS);
+  // The editor's name is personal data: the query reads it with `pii:read` (a key in MariaDB, kept across both platforms).
+  ({ key } = await createApiKey(config, ['pii:read']));
   platforms.push(await startPlatform({ config, logger: createLogger('warn') }));
 });
 
@@ -201,9 +205,12 @@ test('one query crosses pages, users, pageviews and editstats and every number i
     ['pageviews', true],
     ['users', true],
   ]);
-  await eventually(async () => expect(await queryGateway(platform.gatewayUrl, QUERY)).toEqual(EXPECTED), {
-    timeoutMs: 60_000,
-  });
+  await eventually(
+    async () => expect(await queryGateway(platform.gatewayUrl, QUERY, key)).toEqual(EXPECTED),
+    {
+      timeoutMs: 60_000,
+    },
+  );
 }, 90_000);
 
 test('reading every event again (fresh consumer groups, same stores) changes nothing', async () => {
@@ -214,5 +221,5 @@ test('reading every event again (fresh consumer groups, same stores) changes not
   const applied = replay.products.flatMap((p) => p.ingests.map((i) => i.stats().applied));
   // Every product really consumed its streams a second time.
   expect(applied.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(EDITS.length * 3 + 1 + PAGEVIEWS.length);
-  expect(await queryGateway(replay.gatewayUrl, QUERY)).toEqual(EXPECTED);
+  expect(await queryGateway(replay.gatewayUrl, QUERY, key)).toEqual(EXPECTED);
 }, 90_000);

@@ -10,7 +10,7 @@ import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
 import { testKafkaConfig } from '../harness/kafka';
 import { createTestDatabase } from '../harness/mariadb';
-import { isolatedPlatformEnv, queryGateway } from '../harness/platform';
+import { createApiKey, isolatedPlatformEnv, queryGateway } from '../harness/platform';
 import { eventually } from '../harness/wait';
 import { pageChange, type EventSpec } from '../fixtures/page-change';
 
@@ -21,6 +21,8 @@ const topic = `e2e${run}.mediawiki.page_change.v1`;
 let db: { url: string; drop(): Promise<void> };
 let config: SdpConfig;
 let platform: Platform | undefined;
+/** Editor names are personal data (`@sensitive(class: PII)`): read with `pii:read`. */
+let key: string;
 let producer: Producer;
 const kafka = new Kafka({ clientId: 'e2e-test', brokers, logLevel: logLevel.NOTHING });
 
@@ -45,7 +47,7 @@ async function produce(events: (EventSpec | string)[]): Promise<void> {
 }
 
 function gql<T = Record<string, unknown>>(query: string): Promise<T> {
-  return queryGateway<T>(platform!.gatewayUrl, query);
+  return queryGateway<T>(platform!.gatewayUrl, query, key);
 }
 
 const PAGE = `{ page(wikiId: "enwiki", pageId: "1001") { title namespace latestRevision { revId comment editor { name } } } }`;
@@ -57,6 +59,7 @@ beforeAll(async () => {
     ...isolatedPlatformEnv(`e2e${run}`),
     SDP_MARIADB_URL: db.url,
   });
+  ({ key } = await createApiKey(config, ['pii:read']));
   producer = kafka.producer();
   await producer.connect();
   // The topic exists once something is produced to it (the test cluster auto-creates).

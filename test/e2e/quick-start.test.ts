@@ -4,6 +4,9 @@
  * every example a newcomer is shown (README.md's GraphQL blocks, GraphiQL's
  * welcome operations) answers with data.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../config/env';
 import { createLogger } from '../../platform/logger';
 import { startPlatform, type Platform } from '../../platform/start';
@@ -15,10 +18,12 @@ import {
   readmeExamples,
   type Example,
 } from '../harness/examples';
-import { queryGateway } from '../harness/platform';
+import { createApiKey, queryGateway } from '../harness/platform';
 import { pollUntil } from '../harness/wait';
 
 let platform: Platform;
+/** Editors' names and blocks are personal data: the checks below read them with `pii:read`. */
+let key: string;
 
 beforeAll(async () => {
   const config = loadConfig({
@@ -26,7 +31,9 @@ beforeAll(async () => {
     SDP_SUBGRAPH_PORT_BASE: '0',
     SDP_DEMO_RATE: '50',
     SDP_LOG_LEVEL: 'warn',
+    SDP_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sdp-quick-start-')),
   });
+  ({ key } = await createApiKey(config, ['pii:read']));
   platform = await startPlatform({ config, logger: createLogger(config.logLevel) });
 });
 
@@ -48,7 +55,7 @@ const QUERY =
   '{ pages(wikiId:"enwiki", first:100) { edges { node { pageId title latestRevision { revId timestamp editor { __typename } } } } } }';
 
 function gql<T>(query: string): Promise<T> {
-  return queryGateway<T>(platform.gatewayUrl, query);
+  return queryGateway<T>(platform.gatewayUrl, query, key);
 }
 
 async function pages(): Promise<PagesResult['pages']['edges']> {
@@ -184,11 +191,24 @@ test('the demo has pageviews for the last days, ranked and per page, joined with
   }
 });
 
+/**
+ * How an example is run: README examples as the reader the README tells to make a key
+ * (`pii:read`, declaring a purpose, see "Access and policy"); GraphiQL's welcome operations
+ * as whoever opens the page, anonymously, so they must not ask for personal data.
+ */
+type Caller = 'reader with a pii:read key' | 'anonymous';
+
 /** An example's answer: its GraphQL errors and what in its data is empty (both none when it shows data). */
-async function answer(example: Example): Promise<{ errors: unknown[] | undefined; empty: string[] }> {
+async function answer(
+  example: Example,
+  caller: Caller,
+): Promise<{ errors: unknown[] | undefined; empty: string[] }> {
   const res = await fetch(`${platform.gatewayUrl}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(caller === 'anonymous' ? {} : { authorization: `Bearer ${key}`, 'sdp-purpose': 'moderation' }),
+    },
     body: JSON.stringify({ query: example.query, operationName: example.operationName }),
   });
   const body = (await res.json()) as { data?: Record<string, unknown> | null; errors?: unknown[] };
@@ -196,9 +216,9 @@ async function answer(example: Example): Promise<{ errors: unknown[] | undefined
 }
 
 /** Ingest is asynchronous: asks until the answer shows data, or returns the last answer. */
-function answerOnceIngested(example: Example) {
+function answerOnceIngested(example: Example, caller: Caller) {
   return pollUntil(
-    () => answer(example),
+    () => answer(example, caller),
     (a) => a.errors === undefined && a.empty.length === 0,
     { timeoutMs: 30_000, intervalMs: 250 },
   );
@@ -212,7 +232,10 @@ describe('README examples', () => {
   });
 
   test.each(examples)('$source answers with data, no errors and no empty list', async (example) => {
-    expect(await answerOnceIngested(example)).toEqual({ errors: undefined, empty: [] });
+    expect(await answerOnceIngested(example, 'reader with a pii:read key')).toEqual({
+      errors: undefined,
+      empty: [],
+    });
   });
 });
 
@@ -222,7 +245,7 @@ test('every operation GraphiQL opens with answers with data, no errors and no em
   // One per product.
   expect(operations.length).toBe(platform.products.length);
   for (const operation of operations) {
-    expect({ operation: operation.source, ...(await answerOnceIngested(operation)) }).toEqual({
+    expect({ operation: operation.source, ...(await answerOnceIngested(operation, 'anonymous')) }).toEqual({
       operation: operation.source,
       errors: undefined,
       empty: [],

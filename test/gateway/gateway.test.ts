@@ -24,6 +24,8 @@ import {
 } from '../../platform/http';
 import type { DataProduct, ProductStore } from '../../platform/product';
 import { maskSubgraphError, startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
+import { ASSERTION_HEADER, signAssertion } from '../../platform/assertion';
+import { anonymousPrincipal } from '../../platform/principal';
 
 const FEDERATION = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
 
@@ -169,6 +171,12 @@ function capturingLogger(lines: Record<string, unknown>[]) {
   return pino({ level: 'debug' }, sink);
 }
 
+/** Subgraph servers answer the gateway only: requests the tests send them directly carry its assertion. */
+const SUBGRAPH_SECRET = 'gateway-test-subgraph-secret-of-32-bytes';
+const signed = () => ({
+  [ASSERTION_HEADER]: signAssertion(SUBGRAPH_SECRET, anonymousPrincipal('test'), 'test'),
+});
+
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: 'POST',
@@ -211,7 +219,7 @@ describe('gateway over two subgraphs', () => {
         { id: 'w1', name: 'Sprocket' },
         { id: 'w2', name: 'Gizmo' },
       ]),
-      { port: 0, host: '127.0.0.1', logger: silent },
+      { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET },
     );
     reviews = await startSubgraphServer(
       reviewsProduct(path.join(dir, 'reviews.graphql')),
@@ -220,7 +228,7 @@ describe('gateway over two subgraphs', () => {
         { widgetId: 'w1', stars: 2 },
         { widgetId: 'w2', stars: 5 },
       ]),
-      { port: 0, host: '127.0.0.1', logger: silent },
+      { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET },
     );
 
     // Composed with routing URLs that point nowhere: the gateway must use subgraphUrls.
@@ -236,6 +244,7 @@ describe('gateway over two subgraphs', () => {
       port: 0,
       host: '127.0.0.1',
       logger: capturingLogger(logLines),
+      access: { subgraphSecret: SUBGRAPH_SECRET },
     });
   });
 
@@ -481,13 +490,13 @@ describe('subgraph server', () => {
     const subgraph = await startSubgraphServer(
       widgetsProduct(path.join(dir, 'widgets.graphql')),
       new MemoryStore<WidgetRow>([]),
-      { port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) },
+      { port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), secret: SUBGRAPH_SECRET },
     );
     try {
       const health = await fetch(subgraph.url.replace(/\/graphql$/, '/health'));
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: 'ok', subgraph: 'widgets' });
-      const { json } = await postJson(subgraph.url, { query: '{ _service { sdl } }' });
+      const { json } = await postJson(subgraph.url, { query: '{ _service { sdl } }' }, signed());
       expect(json.data._service.sdl).toContain('type Widget');
     } finally {
       await subgraph.stop();
@@ -498,7 +507,7 @@ describe('subgraph server', () => {
     const subgraph = await startSubgraphServer(
       widgetsProduct(path.join(dir, 'widgets.graphql')),
       new MemoryStore<WidgetRow>([]),
-      { port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) },
+      { port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), secret: SUBGRAPH_SECRET },
     );
     const agent = new http.Agent({ keepAlive: true });
     try {
@@ -507,7 +516,7 @@ describe('subgraph server', () => {
         (resolve, reject) => {
           const req = http.request(
             subgraph.url,
-            { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+            { method: 'POST', agent, headers: { 'content-type': 'application/json', ...signed() } },
             (res) => {
               let text = '';
               res.on('data', (c: Buffer) => (text += c.toString()));

@@ -8,6 +8,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import type { DataProduct, ProductStore } from '../../platform/product';
+import { anonymousPrincipal } from '../../platform/principal';
 
 export interface OperationResult {
   data?: Record<string, unknown> | null;
@@ -40,7 +41,7 @@ export async function serveProduct<TStore extends ProductStore, TContext extends
   const run = async (query: string, variables?: Record<string, unknown>): Promise<OperationResult> => {
     const res = await server.executeOperation(
       { query, variables },
-      { contextValue: product.context(store()) },
+      { contextValue: product.context(store(), anonymousPrincipal('test')) },
     );
     if (res.body.kind !== 'single') throw new Error('expected a single result');
     return res.body.singleResult as OperationResult;

@@ -24,6 +24,7 @@ describe('event schemas', () => {
       '/mediawiki/page/change/1.2.0',
       '/mediawiki/user/blocks-change/1.0.0',
       '/mediawiki/user/blocks-change/1.1.0',
+      '/sdp/audit/1.0.0',
     ]);
   });
 
