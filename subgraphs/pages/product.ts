@@ -42,7 +42,8 @@ const pages: DataProduct<PagesStore, PagesContext> = {
           timestamp
           comment
           editor {
-            name
+            isAnonymous
+            isBot
           }
         }
       }

@@ -50,38 +50,25 @@ const users: DataProduct<UsersStore, UsersContext> = {
   description:
     'The people behind edits: accounts and anonymous editors, their groups, bot flags, edit counts and current blocks.',
   owner: 'MediaWiki Platform',
-  // The demo's landmarks block this editor (demo/landmarks.ts; test/demo/feeder.test.ts checks it).
-  exampleQuery: `query EditorsAndBlocks {
-  user(wikiId: "enwiki", name: "Nettlebrook") {
-    name
-    isAnonymous
-    groups
-    editCount
-    firstSeenAt
-    block {
-      blockedAt
-      expiry
-      reason
-      isSitewide
-      blockedBy {
-        name
-        groups
-      }
-    }
-  }
+  // GraphiQL opens anonymously: the example shows only what anyone may read.
+  exampleQuery: `# Editors' names, name lookups and block reasons are personal data: anonymous callers get
+# everything else. With a key holding pii:read (\`npx sdp keys create --name me --scopes pii:read\`,
+# then {"Authorization": "Bearer <key>"} in the Headers tab) add \`name\` to the editor and
+# \`user(wikiId: "enwiki", name: "Nettlebrook")\` works too.
+query EditorsAndBlocks {
   pages(wikiId: "enwiki", first: 5) {
     edges {
       node {
         title
         latestRevision {
           editor {
-            name
             isAnonymous
             isBot
             editCount
+            firstSeenAt
             block {
               expiry
-              reason
+              isSitewide
             }
           }
         }
