@@ -8,9 +8,12 @@
  * assets under `/graphiql/assets/`. Behaviour added later (policy, audit,
  * limits, metrics) comes in as Apollo Server plugins, see gateway/plugins/.
  */
+import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { Logger } from 'pino';
+import type { DemandConfig, TierLimits } from '../config/env';
+import { requestDeadline } from '../platform/deadline';
 import {
   close,
   createGraphQLHandler,
@@ -20,10 +23,15 @@ import {
   urlFor,
 } from '../platform/http';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
+import type { Principal } from '../platform/principal';
 import { anonymousContext, type GatewayContext } from './context';
+import { staticCeilingRule } from './demand-control/ceiling-rule';
+import { MemoryBudgetStore, RedisBudgetStore, type BudgetStore } from './demand-control/budgets';
+import { loadTrustedDocuments } from './demand-control/trusted-documents';
+import { maskInternalError } from './errors';
 import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
-import { defaultPlugins } from './plugins';
+import { defaultPlugins, demandControlPlugins } from './plugins';
 
 export interface GatewayOptions {
   /** The composed supergraph SDL (the contents of schema/supergraph.graphql). */
@@ -45,6 +53,18 @@ export interface GatewayOptions {
   readinessTimeoutMs?: number;
   /** The query GraphiQL opens with; default: the graph's entry points (works on any supergraph). */
   graphiqlDefaultQuery?: string;
+  /**
+   * Demand control (README "Limits and budgets"): static limits, cost
+   * analysis, budgets, the request deadline, response and plan-cache bounds,
+   * trusted documents. `sdp start` and `sdp gateway` pass the configuration's;
+   * without it the gateway runs none of them (embedding and stock comparisons).
+   */
+  demand?: DemandConfig;
+  /**
+   * Who is asking, per request; default: anonymous, by client address. A hook
+   * for embedding and tests until the gateway authenticates requests itself.
+   */
+  resolvePrincipal?: (req: http.IncomingMessage) => Principal;
 }
 
 export interface RunningGateway {
@@ -126,6 +146,29 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
+/**
+ * The highest tier's static limits, enforced before validation: the parser
+ * stops at its token limit, and a first validation rule refuses a document
+ * over any other limit, after which graphql-js stops validating (`maxErrors:
+ * 1`): its overlapping-fields rule is quadratic in repeated fields. A client
+ * sending an invalid document therefore sees its first validation error only.
+ * The static-limits plugin then applies each tier's own limits.
+ */
+function beforeValidation(demand: DemandConfig) {
+  const tiers = Object.values(demand.tiers);
+  const ceiling = Object.fromEntries(
+    (Object.keys(demand.tiers.anonymous) as (keyof TierLimits)[]).map((k) => [
+      k,
+      Math.max(...tiers.map((t) => t[k])),
+    ]),
+  ) as unknown as TierLimits;
+  return {
+    parseOptions: { maxTokens: ceiling.tokens },
+    validationRules: [staticCeilingRule(ceiling)],
+    validationOptions: { maxErrors: 1 },
+  };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger;
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
@@ -145,11 +188,32 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Queries run on sdp's execution engine (cached plans, pooled subgraph HTTP,
   // entity de-duplication) with stock's answers; everything else on a stock
   // ApolloGateway inside it. See gateway/execution/fast-gateway.ts.
+  const demand = options.demand;
   const gateway = new FastGateway({
     supergraphSdl: options.supergraphSdl,
     subgraphUrls: overrides,
     logger: logger.child({ source: 'apollo-gateway' }),
+    planCacheBytes: demand?.planCacheBytes,
+    maxResponseBytes: demand?.maxResponseBytes,
   });
+
+  // Checked before anything listens: a bad manifest or an unreachable Redis stops start-up.
+  const trusted = demand?.trustedDocuments ? loadTrustedDocuments(demand.trustedDocuments) : undefined;
+  let budgets: BudgetStore | undefined;
+  if (demand?.enabled) {
+    if (demand.redisUrl) {
+      const redis = new RedisBudgetStore(demand.redisUrl);
+      try {
+        await redis.ready();
+      } catch (error) {
+        await redis.close();
+        throw new Error(`SDP_REDIS_URL=${demand.redisUrl}: ${(error as Error).message}`);
+      }
+      budgets = redis;
+    } else {
+      budgets = new MemoryBudgetStore();
+    }
+  }
 
   const development = process.env.NODE_ENV === 'development';
   const apollo = new ApolloServer<GatewayContext>({
@@ -158,12 +222,30 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The graph is the product: clients and GraphiQL discover it by introspection.
     introspection: true,
     includeStacktraceInErrorResponses: development,
-    plugins: [...defaultPlugins(logger), ...(options.plugins ?? [])],
+    formatError: (formatted) => maskInternalError(formatted, development),
+    ...(demand?.enabled ? beforeValidation(demand) : {}),
+    ...(trusted ? { persistedQueries: { cache: trusted.asPersistedQueryCache() } } : {}),
+    plugins: [
+      ...defaultPlugins(logger),
+      ...(demand
+        ? demandControlPlugins({ demand, supergraphSdl: options.supergraphSdl, budgets, trusted, logger })
+        : []),
+      ...(options.plugins ?? []),
+    ],
   });
   await apollo.start();
 
   const graphql = createGraphQLHandler(apollo, {
-    context: async (req) => anonymousContext(req),
+    context: async (req, res) => {
+      const context = options.resolvePrincipal
+        ? { ...anonymousContext(req), principal: options.resolvePrincipal(req) }
+        : anonymousContext(req);
+      // Set here, not by a plugin, so every answer carries it, including
+      // failures outside Apollo Server's request pipeline.
+      res.setHeader('x-request-id', context.requestId);
+      if (!demand) return context;
+      return { ...context, ...requestDeadline(res, demand.requestTimeoutMs) };
+    },
     maxBodyBytes: options.maxBodyBytes,
     logger,
   });
@@ -218,6 +300,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       stopping ??= (async () => {
         await close(server);
         await apollo.stop();
+        await budgets?.close();
         logger.info('gateway stopped');
       })();
       return stopping;

@@ -95,6 +95,12 @@ export interface ProductLoader<TStore> {
   load(store: TStore, files: readonly string[], options: LoadOptions): Promise<LoadSummary>;
 }
 
+/** What a product's request context may know about the request it serves. */
+export interface ProductRequest {
+  /** Aborted at the request's deadline or when its caller disconnects (platform/deadline.ts). */
+  signal: AbortSignal;
+}
+
 export interface DataProduct<TStore extends ProductStore = ProductStore, TContext extends object = object> {
   /** Subgraph name in the supergraph; also the folder name and the consumer group suffix. */
   name: string;
@@ -110,8 +116,12 @@ export interface DataProduct<TStore extends ProductStore = ProductStore, TContex
   /** Opens the store the config selects (a real server or the embedded default), migrated. */
   openStore(runtime: ProductRuntime): Promise<TStore>;
   resolvers: GraphQLResolverMap<TContext>;
-  /** Per-request context: fresh DataLoaders over the store, so batching never leaks across requests. */
-  context(store: TStore): TContext;
+  /**
+   * Per-request context: fresh DataLoaders over the store, so batching never
+   * leaks across requests. `request.signal` is aborted when the gateway's
+   * deadline passes or the caller goes away: stop reading the store then.
+   */
+  context(store: TStore, request?: ProductRequest): TContext;
   // The event type differs per binding; each binding is typed where it is declared.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   streams: StreamBinding<TStore, any>[];

@@ -116,6 +116,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       host: config.host,
       logger: logger.child({ component: 'gateway' }),
       graphiqlDefaultQuery: graphiqlWelcome(running.map((r) => r.product)),
+      demand: config.demand,
     });
     stoppers.push(() => gateway.stop());
 

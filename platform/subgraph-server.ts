@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { subgraphRequestDeadline } from './deadline';
 import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
@@ -76,7 +77,7 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
   await apollo.start();
 
   const graphql = createGraphQLHandler(apollo, {
-    context: async () => product.context(store),
+    context: async (req, res) => product.context(store, subgraphRequestDeadline(req, res)),
     maxBodyBytes: options.maxBodyBytes,
     logger,
   });

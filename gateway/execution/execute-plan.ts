@@ -28,7 +28,7 @@ import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge';
 import * as queryPlanner from '@apollo/query-planner';
 import type { FetchNode, PlanNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
 import { GraphQLError, Kind, TypeNameMetaFieldDef, type GraphQLSchema } from 'graphql';
-import { FetchError, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
+import { FetchError, type CallLimits, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
 import { responseObject } from './response-object';
 
 // Both packages re-export through getters (TypeScript's export helpers); some
@@ -57,6 +57,11 @@ export interface PlanExecution {
   requestContext: GatewayRequestContext;
   /** Collected like stock's `context.errors`: GraphQLErrors from subgraphs and whatever a fetch threw. */
   errors: unknown[];
+  /**
+   * The request's deadline, cancellation and response-size bound, passed to
+   * every subgraph call; once its signal is aborted no further fetch starts.
+   */
+  limits?: CallLimits & { deadlineAt?: number };
 }
 
 interface GraphQLResponseBody {
@@ -86,9 +91,13 @@ export async function executePlanNode(
       await executePlanNode(execution, node.node, moveIntoCursor(cursor, node.path));
       return;
     case 'Fetch':
+      // Past the deadline (or with the client gone) nothing more is fetched;
+      // the engine reports the timeout once, not per skipped fetch.
+      if (execution.limits?.signal?.aborted) return;
       try {
         await executeFetch(execution, node, cursor);
       } catch (error) {
+        if (execution.limits?.signal?.aborted && error === execution.limits.signal.reason) return;
         execution.errors.push(error);
       }
       return;
@@ -140,7 +149,7 @@ async function executeFetch(execution: PlanExecution, fetch: FetchNode, cursor: 
 
   let received: unknown[] | undefined;
   if (distinct.length < twin.length) {
-    const response = await send(client, fetch, { ...variables, representations: distinct });
+    const response = await send(execution, client, fetch, { ...variables, representations: distinct });
     const deduplicated = response.data?._entities;
     if (!response.errors && Array.isArray(deduplicated) && deduplicated.length === distinct.length) {
       applyCachePolicy(execution, response.http);
@@ -318,12 +327,24 @@ interface SentResponse extends GraphQLResponseBody {
 
 /** One subgraph call, with the stock data source's handling of HTTP status and body. */
 async function send(
+  execution: PlanExecution,
   client: SubgraphClient,
   fetch: FetchNode,
   variables: Record<string, unknown>,
 ): Promise<SentResponse> {
   const body = requestBody(fetch, variables);
-  const http = await client.post(body);
+  const limits = execution.limits;
+  const http = await client.post(
+    body,
+    limits && {
+      signal: limits.signal,
+      onBytes: limits.onBytes,
+      remainingMs:
+        limits.deadlineAt === undefined
+          ? undefined
+          : Math.max(0, Math.round(limits.deadlineAt - performance.now())),
+    },
+  );
   if (http.status < 200 || http.status > 299) throw errorFromResponse(http);
   const parsed = parseBody(http);
   if (!isObject(parsed)) throw new Error(`Expected JSON response body, but received: ${parsed}`);
@@ -337,7 +358,7 @@ async function sendOperation(
   client: SubgraphClient,
   variables: Record<string, unknown>,
 ): Promise<ResultObject | null | undefined> {
-  const response = await send(client, fetch, variables);
+  const response = await send(execution, client, fetch, variables);
   applyCachePolicy(execution, response.http);
   if (response.errors) {
     const errorPath = lazyErrorPaths(fetch, cursor);
