@@ -68,10 +68,10 @@ export class MemoryBudgetStore implements BudgetStore {
     const tokens = bucket
       ? Math.min(policy.burst, bucket.tokens + ((now - bucket.at) / 1000) * policy.costPerSecond)
       : policy.burst;
-    const decision = decide(tokens, cost, policy);
+    const { left, ...decision } = decide(tokens, cost, policy);
     // Re-inserted so iteration order is least recently seen first.
     this.buckets.delete(key);
-    this.buckets.set(key, { tokens: decision.left, at: now });
+    this.buckets.set(key, { tokens: left, at: now });
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
     return decision;
   }
