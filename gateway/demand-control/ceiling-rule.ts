@@ -5,8 +5,8 @@
  * any sensible token limit) took 516 ms to validate here, and Apollo Server
  * validates before any plugin hook can refuse a request. This rule measures
  * the document (linear, memoised: document-metrics.ts) when validation enters
- * it and, over the ceiling, reports the limit; with `maxErrors: 1` (set by
- * gateway/server.ts) graphql-js then stops validating at once.
+ * it and, over the ceiling, reports the limit twice: with `maxErrors: 1` (set
+ * by gateway/server.ts) graphql-js stops validating at the second report.
  *
  * The error carries its demand-control code in `extensions.limitCode`, which
  * `maskInternalError`'s sibling `restoreLimitCode` (gateway/errors.ts) puts
@@ -63,16 +63,19 @@ export function staticCeilingRule(ceiling: TierLimits): ValidationRule {
           if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
           const exceeded = exceededLimit(documentMetrics(document, definition), ceiling, 'any caller');
           if (!exceeded) continue;
-          context.reportError(
-            new GraphQLError(exceeded.message, {
-              extensions: {
-                limitCode: exceeded.code,
-                limit: exceeded.limit,
-                ...(Number.isFinite(exceeded.value) ? { value: exceeded.value } : {}),
-                http: { status: GATEWAY_ERRORS[exceeded.code], headers: new Map() },
-              },
-            }),
-          );
+          const error = new GraphQLError(exceeded.message, {
+            extensions: {
+              limitCode: exceeded.code,
+              limit: exceeded.limit,
+              ...(Number.isFinite(exceeded.value) ? { value: exceeded.value } : {}),
+              http: { status: GATEWAY_ERRORS[exceeded.code], headers: new Map() },
+            },
+          });
+          // graphql-js aborts on the error after the `maxErrors`-th: the second
+          // report stops validation here (its notice is removed from the answer
+          // by the static-limits plugin).
+          context.reportError(error);
+          context.reportError(error);
           return BREAK;
         }
         return undefined;
