@@ -4,7 +4,7 @@
  * with demand control on. Covers the request deadline (partial data and
  * GATEWAY_TIMEOUT, the subgraph seeing the abort), a client that disconnects,
  * the response-size bound, budgets shared by two gateways through the real
- * Redis at 127.0.0.1:6379 (429 with Retry-After and RateLimit fields), the
+ * Redis (SDP_TEST_REDIS_URL, test/harness/redis.ts; 429 with Retry-After and RateLimit fields), the
  * keyed tier's higher limits and trusted documents per tier.
  */
 import { randomUUID } from 'node:crypto';
@@ -238,7 +238,7 @@ describe('tiers and budgets', () => {
     // A principal of its own, so earlier runs' buckets in the shared Redis do not count.
     const principal = { ...anonymousPrincipal('127.0.0.1'), id: `anonymous:test-${randomUUID()}` };
     const env = {
-      SDP_REDIS_URL: 'redis://127.0.0.1:6379',
+      SDP_REDIS_URL: process.env.SDP_TEST_REDIS_URL!,
       SDP_LIMITS_ANONYMOUS: 'costPerSecond=1,burst=30',
     };
     const first = await gatewayWith(env, { resolvePrincipal: () => principal });
@@ -266,7 +266,8 @@ describe('tiers and budgets', () => {
   });
 
   it('fails closed with 503 when Redis goes away, and serves again when it is back', async () => {
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
+    const redis = new URL(process.env.SDP_TEST_REDIS_URL!);
+    const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     const principal = { ...anonymousPrincipal('127.0.0.1'), id: `anonymous:test-${randomUUID()}` };
     const gateway = await gatewayWith(
       { SDP_REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
