@@ -4,7 +4,7 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W2,W3,W4] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W2,W3,W4,DC] [--rounds N] [--duration S] [--warmup S]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--stock-node-flags="<flags>"]
  */
@@ -18,13 +18,14 @@ import { runWithLauncherFlags } from './lib/node-flags';
 import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
 import { checkTargets, comparisonTable, soakTable, targetsTable, w4Table } from './lib/report';
+import { demandTable, runDemand, type DemandResult } from './workloads/demand';
 import { runSoak, type SoakResult } from './workloads/soak';
 import { runW1 } from './workloads/w1';
 import { runW2 } from './workloads/w2';
 import { runW3 } from './workloads/w3';
 import { runW4, type W4Result } from './workloads/w4';
 
-const WORKLOADS = ['W1', 'W2', 'W3', 'W4'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'DC'] as const;
 type Workload = (typeof WORKLOADS)[number];
 
 interface Options {
@@ -115,6 +116,7 @@ async function main(): Promise<number> {
   const comparisons: Comparison[] = [];
   let w4: W4Result | undefined;
   let soak: SoakResult | undefined;
+  let demand: DemandResult | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
     log(`${workload} …`);
@@ -132,6 +134,7 @@ async function main(): Promise<number> {
       if (workload === 'W1') await attempt('W1', async () => void comparisons.push(...(await runW1(ctx))));
       if (workload === 'W2') await attempt('W2', async () => void comparisons.push(...(await runW2(ctx))));
       if (workload === 'W3') await attempt('W3', async () => void comparisons.push(...(await runW3(ctx))));
+      if (workload === 'DC') await attempt('DC', async () => void (demand = await runDemand(ctx)));
       if (workload === 'W4')
         await attempt('W4', async () => {
           w4 = await runW4(ctx, {
@@ -165,6 +168,7 @@ async function main(): Promise<number> {
     comparisons,
     w4,
     soak,
+    demand,
     targets,
     failures,
   };
@@ -177,6 +181,7 @@ async function main(): Promise<number> {
     ...comparisons.map(comparisonTable),
     ...(w4 ? [w4Table(w4)] : []),
     ...(soak ? [soakTable(soak)] : []),
+    ...(demand ? [demandTable(demand)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +
       `load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +
