@@ -395,10 +395,8 @@ export class FastGateway implements GatewayInterface {
     } catch (error) {
       // The planner's own safety limits are the client's problem, not ours:
       // stock would answer them with a 500.
-      const message = (error as Error).message ?? '';
-      if (PLANNER_LIMITS.some((pattern) => pattern.test(message))) {
-        return { kind: 'refused', message: `The query is too complex to plan: ${message}.` };
-      }
+      const refusal = plannerRefusal(error);
+      if (refusal !== undefined) return { kind: 'refused', message: refusal };
       // Otherwise stock plans it again and answers with its own error.
     }
     return { kind: 'stock' };
@@ -410,6 +408,13 @@ const PLANNER_LIMITS = [
   /^Number of non-local selections exceeds limit/,
   /^Exceeded maximum recursive selections/,
 ];
+
+/** The client-facing message for a planner failure that is one of its safety limits; undefined otherwise. */
+export function plannerRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (!PLANNER_LIMITS.some((pattern) => pattern.test(message))) return undefined;
+  return `The query is too complex to plan: ${message}.`;
+}
 
 function containsDefer(node: QueryPlan['node']): boolean {
   if (!node) return false;

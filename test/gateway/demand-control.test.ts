@@ -16,6 +16,7 @@ import { exceededLimit } from '../../gateway/demand-control/ceiling-rule';
 import { CostCalculator, costDirectivesOf } from '../../gateway/demand-control/cost';
 import { documentMetrics } from '../../gateway/demand-control/document-metrics';
 import { loadTrustedDocuments } from '../../gateway/demand-control/trusted-documents';
+import { plannerRefusal } from '../../gateway/execution/fast-gateway';
 import { repoPath } from '../../platform/paths';
 import { loadProducts } from '../../platform/products';
 
@@ -283,5 +284,18 @@ describe('trusted documents manifest', () => {
     writeFileSync(file, text);
     expect(() => loadTrustedDocuments(file)).toThrow(/SDP_TRUSTED_DOCUMENTS=/);
     expect(() => loadTrustedDocuments(file)).toThrow(message);
+  });
+});
+
+describe('query planner safety limits', () => {
+  it('are a client error, other planning failures are not', () => {
+    expect(plannerRefusal(new Error('Number of non-local selections exceeds limit of 100000'))).toBe(
+      'The query is too complex to plan: Number of non-local selections exceeds limit of 100000.',
+    );
+    expect(plannerRefusal(new Error('Exceeded maximum recursive selections in this operation'))).toMatch(
+      /too complex to plan/,
+    );
+    expect(plannerRefusal(new Error('Cannot read properties of undefined'))).toBeUndefined();
+    expect(plannerRefusal('not an error')).toBeUndefined();
   });
 });
