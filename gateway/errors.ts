@@ -109,7 +109,7 @@ function restoreLimitCode(formatted: GraphQLFormattedError): GraphQLFormattedErr
   const tokens = PARSER_TOKEN_LIMIT.exec(formatted.message);
   if (extensions.code === 'GRAPHQL_PARSE_FAILED' && tokens) {
     return {
-      message: `The document has more than ${tokens[1]} tokens, the limit for any caller.`,
+      message: `The document has more than ${tokens[1]} tokens, the limit for this caller.`,
       extensions: { code: 'MAX_TOKENS_EXCEEDED', limit: Number(tokens[1]) },
     };
   }

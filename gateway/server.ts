@@ -26,6 +26,7 @@ import { disableVendorTelemetry } from '../platform/vendor-telemetry';
 import type { Principal } from '../platform/principal';
 import { anonymousContext, type GatewayContext } from './context';
 import { staticCeilingRule } from './demand-control/ceiling-rule';
+import { requestTier, setRequestTier, withRequestTier } from './demand-control/request-tier';
 import { MemoryBudgetStore, RedisBudgetStore, type BudgetStore } from './demand-control/budgets';
 import { loadTrustedDocuments } from './demand-control/trusted-documents';
 import { maskInternalError } from './errors';
@@ -147,12 +148,15 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
 }
 
 /**
- * The highest tier's static limits, enforced before validation: the parser
- * stops at its token limit, and a first validation rule refuses a document
- * over any other limit, after which graphql-js stops validating (`maxErrors:
- * 1`): its overlapping-fields rule is quadratic in repeated fields. A client
- * sending an invalid document therefore sees its first validation error only.
- * The static-limits plugin then applies each tier's own limits.
+ * Static limits enforced before validation, with the request's tier
+ * (demand-control/request-tier.ts; the highest tier's when unknown): the
+ * parser stops at the tier's token limit, and a first validation rule refuses
+ * a document over any other limit, after which graphql-js stops validating
+ * (`maxErrors: 1`): its overlapping-fields rule is quadratic in repeated
+ * fields, and validating a thousand operations took 50 ms. A client sending an
+ * invalid document therefore sees its first validation error only. Apollo
+ * Server's document cache skips both for a text it has seen, so the
+ * static-limits plugin applies each tier's limits again on every request.
  */
 function beforeValidation(demand: DemandConfig) {
   const tiers = Object.values(demand.tiers);
@@ -162,9 +166,18 @@ function beforeValidation(demand: DemandConfig) {
       Math.max(...tiers.map((t) => t[k])),
     ]),
   ) as unknown as TierLimits;
+  const limitsNow = (): TierLimits => {
+    const tier = requestTier();
+    return tier ? demand.tiers[tier] : ceiling;
+  };
   return {
-    parseOptions: { maxTokens: ceiling.tokens },
-    validationRules: [staticCeilingRule(ceiling)],
+    // Read by graphql's parser when it starts on a document, inside the request.
+    parseOptions: {
+      get maxTokens() {
+        return limitsNow().tokens;
+      },
+    },
+    validationRules: [staticCeilingRule(limitsNow)],
     validationOptions: { maxErrors: 1 },
   };
 }
@@ -243,6 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       // Set here, not by a plugin, so every answer carries it, including
       // failures outside Apollo Server's request pipeline.
       res.setHeader('x-request-id', context.requestId);
+      setRequestTier(context.principal.tier);
       if (!demand) return context;
       return { ...context, ...requestDeadline(res, demand.requestTimeoutMs) };
     },
@@ -263,7 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const server = createHttpServer(async (req, res) => {
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (pathname === '/graphql') return graphql(req, res);
+    if (pathname === '/graphql') return withRequestTier(() => graphql(req, res));
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     if (pathname === '/health' && readOnly) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/ready' && readOnly) {

@@ -1,6 +1,6 @@
 /**
- * The highest tier's static limits as a validation rule that runs before the
- * others. graphql-js's "overlapping fields can be merged" rule is quadratic in
+ * The request's static limits (its tier's: request-tier.ts; the highest
+ * tier's when unknown) as a validation rule that runs before the others. graphql-js's "overlapping fields can be merged" rule is quadratic in
  * repeated fields: 700 copies of one field with a sub-selection (34 KB, under
  * any sensible token limit) took 516 ms to validate here, and Apollo Server
  * validates before any plugin hook can refuse a request. This rule measures
@@ -55,13 +55,15 @@ export function exceededLimit(
   return undefined;
 }
 
-export function staticCeilingRule(ceiling: TierLimits): ValidationRule {
+/** `limits()`: the limits of the request being validated (its tier's, else the highest tier's). */
+export function staticCeilingRule(limits: () => TierLimits): ValidationRule {
   return (context) => ({
     Document: {
       enter(document) {
+        const current = limits();
         for (const definition of document.definitions) {
           if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-          const exceeded = exceededLimit(documentMetrics(document, definition), ceiling, 'any caller');
+          const exceeded = exceededLimit(documentMetrics(document, definition), current, 'this caller');
           if (!exceeded) continue;
           const error = new GraphQLError(exceeded.message, {
             extensions: {

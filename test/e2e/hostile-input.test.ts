@@ -102,7 +102,7 @@ const CASES: [string, unknown, number, string][] = [
     '700 copies of one field with a sub-selection (quadratic validation)',
     { query: `{ ${'pages(wikiId: "a", first: 1) { pageInfo { hasNextPage } } '.repeat(700)}}` },
     400,
-    'MAX_ROOT_FIELDS_EXCEEDED',
+    'MAX_TOKENS_EXCEEDED',
   ],
   [
     '1,000 operations',

@@ -232,6 +232,16 @@ describe('tiers and budgets', () => {
     const { status, json } = await post(withKey.url, { query });
     expect(status).toBe(200);
     expect(json.data.a39).toBe('here');
+    // The parser itself stops at the caller's tier's token limit: 2,000 for anonymous callers.
+    const long = `{ ${'quick '.repeat(1_200)}}`.replace(/quick/g, (_m, i: number) => `q${i}: quick`);
+    const refused = await post(anonymous.url, { query: long });
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0]).toEqual({
+      message: 'The document has more than 2000 tokens, the limit for this caller.',
+      extensions: { code: 'MAX_TOKENS_EXCEEDED', limit: 2000 },
+    });
+    const keyedLong = await post(withKey.url, { query: `{ ${'quick '.repeat(3_000)}}` });
+    expect(keyedLong.json.errors[0].extensions.code).toBe('MAX_ROOT_FIELDS_EXCEEDED');
   });
 
   it('shares a budget between two gateways through Redis: 429 with Retry-After and RateLimit fields', async () => {
