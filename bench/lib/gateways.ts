@@ -33,7 +33,7 @@ export function compiledBenchDir(): string {
  * Demand control as the benchmark runs it: every check on every request
  * (static limits, cost estimate, a budget taken from a token bucket), with the
  * anonymous tier's cost limit and budget raised so W1's fan-out (estimated
- * cost 2,111 per request by the default list size of 10, thousands of requests
+ * cost 24,420 per request by the default list size of 10, thousands of requests
  * per second, all from one address) is measured rather than refused. A real
  * deployment would key such clients (keyed tier) instead.
  */
