@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
-import { subgraphRequestDeadline } from './deadline';
+import { ClientDisconnected, RequestDeadlineExceeded, subgraphRequestDeadline } from './deadline';
 import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
@@ -45,7 +45,12 @@ export function maskSubgraphError(
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError || development) return formatted;
-  logger.error({ err: original, path: formatted.path }, 'resolver failed');
+  // A request stopped at its deadline or by its caller leaving is not a failure of ours.
+  if (original instanceof RequestDeadlineExceeded || original instanceof ClientDisconnected) {
+    logger.debug({ reason: original.message, path: formatted.path }, 'resolver stopped');
+  } else {
+    logger.error({ err: original, path: formatted.path }, 'resolver failed');
+  }
   return {
     message: 'Internal server error',
     ...(formatted.locations ? { locations: formatted.locations } : {}),
