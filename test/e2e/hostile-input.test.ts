@@ -202,7 +202,7 @@ test('/health answers while every hostile request runs at once', async () => {
   }
   const answers = await hostile;
   expect(answers.every((a) => a.status < 500)).toBe(true);
-  // Measured about 30–150 ms on a loaded 2-core machine (it froze for 13–29 s
+  // Measured at most 157 ms on a loaded 2-core machine (it froze for 13–29 s
   // before demand control); generous, as the suite shares the machine.
   expect(worstMs).toBeLessThan(2_000);
 });
