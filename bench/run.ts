@@ -4,7 +4,7 @@
  * workload plus the issue's targets, and writes every number to
  * bench/results/<timestamp>.json. Method and options: bench/README.md.
  *
- *   npm run bench -- [--only W1,W1P,W2,W3,W4,W4R,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
+ *   npm run bench -- [--only W1,W1P,W2,W3,W4,W4R,DC,L1,L2,Q1,R1] [--rounds N] [--duration S] [--warmup S]
  *                    [--dump-lines N] [--q1-articles N] [--r1-events N]
  *                    [--connections N] [--events N] [--wave N] [--freshness N] [--soak S] [--no-pin]
  *                    [--w4r-events N] [--w4r-before N] [--w4r-skip-alone] [--w4r-node-flags="<flags>"]
@@ -20,6 +20,7 @@ import { runWithLauncherFlags } from './lib/node-flags';
 import type { Comparison, LoadSettings } from './lib/compare';
 import type { BenchContext } from './lib/context';
 import { checkTargets, comparisonTable, soakTable, targetsTable, w4rTable, w4Table } from './lib/report';
+import { demandTable, runDemand, type DemandResult } from './workloads/demand';
 import { runSoak, type SoakResult } from './workloads/soak';
 import { runW1, runW1Policy } from './workloads/w1';
 import { runW2 } from './workloads/w2';
@@ -29,9 +30,9 @@ import { runW4R, type W4RResult } from './workloads/w4r';
 import { pageviewsTable, runPageviewsBench, type PageviewsBenchResult } from './workloads/pageviews';
 import { r1Table, runR1, type R1Result } from './workloads/r1';
 
-const WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R', 'L1', 'L2', 'Q1', 'R1'] as const;
+const WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R', 'DC', 'L1', 'L2', 'Q1', 'R1'] as const;
 /** Run when `--only` is not given; the data-plane workloads (L1, L2, Q1, R1) take long and need Cassandra. */
-const DEFAULT_WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R'] as const;
+const DEFAULT_WORKLOADS = ['W1', 'W1P', 'W2', 'W3', 'W4', 'W4R', 'DC'] as const;
 const PAGEVIEWS_WORKLOADS: readonly string[] = ['L1', 'L2', 'Q1'];
 type Workload = (typeof WORKLOADS)[number];
 
@@ -153,6 +154,7 @@ async function main(): Promise<number> {
   let soak: SoakResult | undefined;
   let pageviews: PageviewsBenchResult | undefined;
   let r1: R1Result | undefined;
+  let demand: DemandResult | undefined;
   const failures: { workload: string; error: string }[] = [];
   const attempt = async (workload: string, run: () => Promise<void>) => {
     log(`${workload} …`);
@@ -173,6 +175,7 @@ async function main(): Promise<number> {
       }
       if (workload === 'W2') await attempt('W2', async () => void comparisons.push(...(await runW2(ctx))));
       if (workload === 'W3') await attempt('W3', async () => void comparisons.push(...(await runW3(ctx))));
+      if (workload === 'DC') await attempt('DC', async () => void (demand = await runDemand(ctx)));
       if (workload === 'W4')
         await attempt('W4', async () => {
           w4 = await runW4(ctx, {
@@ -221,6 +224,7 @@ async function main(): Promise<number> {
     soak,
     pageviews,
     r1,
+    demand,
     targets,
     failures,
   };
@@ -236,6 +240,7 @@ async function main(): Promise<number> {
     ...(soak ? [soakTable(soak)] : []),
     ...(pageviews ? [pageviewsTable(pageviews)] : []),
     ...(r1 ? [r1Table(r1)] : []),
+    ...(demand ? [demandTable(demand)] : []),
     targetsTable(targets),
     `machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${pinned ? 'pinned' : 'unpinned'}, ` +
       `load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ` +

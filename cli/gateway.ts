@@ -178,6 +178,7 @@ export async function gatewayCommand(
     port: args.port ?? config.port,
     host: args.host ?? config.host,
     logger: logger.child({ component: 'gateway' }),
+    demand: config.demand,
   });
   const lines = [
     '',

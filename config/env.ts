@@ -70,6 +70,140 @@ export interface SdpConfig {
   connectRetrySeconds: number;
   /** Access policy: authentication, authorization, subgraph assertions, audit (see AccessConfig). */
   access: AccessConfig;
+  /** The gateway's demand control: limits, cost, budgets, deadlines (README "Limits and budgets"). */
+  demand: DemandConfig;
+}
+
+/** Demand-control tiers, as `Principal.tier` names them (platform/principal.ts). */
+export const DEMAND_TIERS = ['anonymous', 'keyed'] as const;
+export type DemandTier = (typeof DEMAND_TIERS)[number];
+
+/** What one tier of principals may ask of the gateway. */
+export interface TierLimits {
+  /** Deepest field nesting, fragments expanded. */
+  depth: number;
+  /** Aliased fields, fragments expanded. */
+  aliases: number;
+  /** Fields at the operation's root, fragments expanded. */
+  rootFields: number;
+  /** Lexical tokens of the whole document (graphql's parser `maxTokens`). */
+  tokens: number;
+  /** Directive applications in the document. */
+  directives: number;
+  /** Fields after fragment expansion: what the planner and the executor walk. */
+  fields: number;
+  /** Highest estimated cost of one operation (`@cost`/`@listSize`). */
+  cost: number;
+  /** Budget refill: cost units per second per principal; 0 = no budget. */
+  costPerSecond: number;
+  /** Budget capacity (the largest burst) in cost units. */
+  burst: number;
+}
+
+export interface DemandConfig {
+  /** SDP_LIMITS: static limits, cost analysis and budgets on (default) or off. */
+  enabled: boolean;
+  /** Per-tier limits: the defaults, overridden by SDP_LIMITS_ANONYMOUS / SDP_LIMITS_KEYED. */
+  tiers: Record<DemandTier, TierLimits>;
+  /** SDP_REQUEST_TIMEOUT_MS: deadline of one GraphQL request; outstanding subgraph fetches are aborted. */
+  requestTimeoutMs: number;
+  /** SDP_MAX_RESPONSE_BYTES: an answer whose subgraph data grows past this is not built. */
+  maxResponseBytes: number;
+  /** SDP_PLAN_CACHE_BYTES: estimated bytes of cached query plans per gateway. */
+  planCacheBytes: number;
+  /** SDP_REDIS_URL: budgets shared by every gateway through Redis; unset → in memory, per gateway. */
+  redisUrl: string | undefined;
+  /** SDP_TRUSTED_DOCUMENTS: an Apollo persisted-query manifest (JSON); unset → no trusted documents. */
+  trustedDocuments: string | undefined;
+  /** SDP_TRUSTED_DOCUMENTS_REQUIRED: tiers that may run only the manifest's operations. */
+  trustedDocumentsRequired: DemandTier[];
+}
+
+/**
+ * Default limits. Every query in the README, every product's GraphiQL example
+ * and the W1 benchmark query pass the anonymous tier with room to spare
+ * (test/gateway/demand-control.test.ts checks them): at most depth 7, 27
+ * fields, 84 tokens and an estimated cost of 990 (the README's top-pages
+ * query with a week of pageviews for each of 5 pages).
+ */
+export const DEFAULT_TIER_LIMITS: Record<DemandTier, TierLimits> = {
+  anonymous: {
+    depth: 12,
+    aliases: 30,
+    rootFields: 10,
+    tokens: 2_000,
+    directives: 30,
+    fields: 500,
+    cost: 5_000,
+    costPerSecond: 5_000,
+    burst: 25_000,
+  },
+  keyed: {
+    depth: 20,
+    aliases: 200,
+    rootFields: 50,
+    tokens: 15_000,
+    directives: 200,
+    fields: 5_000,
+    cost: 50_000,
+    costPerSecond: 50_000,
+    burst: 250_000,
+  },
+};
+
+const TIER_LIMIT_NAMES = Object.keys(DEFAULT_TIER_LIMITS.anonymous) as (keyof TierLimits)[];
+
+/** `depth=15,aliases=50`: overrides of one tier's defaults; unknown names and bad numbers stop start-up. */
+function tierLimits(env: Env, name: string, defaults: TierLimits): TierLimits {
+  const raw = env[name]?.trim();
+  if (!raw) return { ...defaults };
+  const limits = { ...defaults };
+  for (const entry of raw.split(',')) {
+    const [key = '', value = '', ...rest] = entry.split('=').map((part) => part.trim());
+    if (!(TIER_LIMIT_NAMES as string[]).includes(key) || rest.length > 0) {
+      throw new ConfigError(
+        `${name} entry ${JSON.stringify(entry)} is not <limit>=<integer> with <limit> one of ${TIER_LIMIT_NAMES.join('|')}`,
+      );
+    }
+    const n = Number(value);
+    const min = key === 'costPerSecond' ? 0 : 1;
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+      throw new ConfigError(`${name} entry ${JSON.stringify(entry)}: ${key} must be an integer ≥ ${min}`);
+    }
+    limits[key as keyof TierLimits] = n;
+  }
+  return limits;
+}
+
+function demand(env: Env): DemandConfig {
+  const redisUrl = env.SDP_REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError(
+      `SDP_REDIS_URL=${JSON.stringify(redisUrl)} must be redis://host:port[/db] or rediss://…`,
+    );
+  }
+  const required = (env.SDP_TRUSTED_DOCUMENTS_REQUIRED ?? 'anonymous').trim();
+  const tiers = required === '' || required === 'none' ? [] : required.split(',').map((t) => t.trim());
+  for (const tier of tiers) {
+    if (!(DEMAND_TIERS as readonly string[]).includes(tier)) {
+      throw new ConfigError(
+        `SDP_TRUSTED_DOCUMENTS_REQUIRED=${JSON.stringify(required)} must be none or a comma list of ${DEMAND_TIERS.join('|')}`,
+      );
+    }
+  }
+  return {
+    enabled: bool(env, 'SDP_LIMITS', true),
+    tiers: {
+      anonymous: tierLimits(env, 'SDP_LIMITS_ANONYMOUS', DEFAULT_TIER_LIMITS.anonymous),
+      keyed: tierLimits(env, 'SDP_LIMITS_KEYED', DEFAULT_TIER_LIMITS.keyed),
+    },
+    requestTimeoutMs: int(env, 'SDP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    maxResponseBytes: int(env, 'SDP_MAX_RESPONSE_BYTES', 16 * 1024 * 1024, 1024, 2 ** 31 - 1),
+    planCacheBytes: int(env, 'SDP_PLAN_CACHE_BYTES', 64 * 1024 * 1024, 0, 2 ** 40),
+    redisUrl,
+    trustedDocuments: env.SDP_TRUSTED_DOCUMENTS?.trim() || undefined,
+    trustedDocumentsRequired: tiers as DemandTier[],
+  };
 }
 
 /** Who may ask the gateway what, and where that is recorded (README "Access and policy"). */
@@ -318,6 +452,7 @@ export function loadConfig(env: Env = process.env): SdpConfig {
     logFormat: logFormat as LogFormat,
     connectRetrySeconds: int(env, 'SDP_CONNECT_RETRY_SECONDS', 5, 0, 3600),
     access: loadAccessConfig(env),
+    demand: demand(env),
   };
 }
 

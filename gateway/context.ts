@@ -12,6 +12,16 @@ export interface GatewayContext extends BaseContext {
   principal: Principal;
   /** Unique per request; sent back as `x-request-id` and put in masked errors. */
   requestId: string;
+  /**
+   * Aborted when the request's deadline passes or its client disconnects
+   * (gateway/demand-control/deadline.ts): outstanding subgraph fetches are
+   * cancelled and no new ones start. Absent outside the HTTP server.
+   */
+  signal?: AbortSignal;
+  /** `performance.now()` at which the request's deadline passes. */
+  deadlineAt?: number;
+  /** The request's estimated and measured cost, set by the cost-analysis plugin. */
+  cost?: { estimated: number; limit: number };
 }
 
 /** The client's address as the gateway's socket saw it. */

@@ -8,9 +8,12 @@
  * assets under `/graphiql/assets/`. Behaviour added later (policy, audit,
  * limits, metrics) comes in as Apollo Server plugins, see gateway/plugins/.
  */
+import type http from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { Kind, parse, type ConstValueNode } from 'graphql';
 import type { Logger } from 'pino';
+import type { DemandConfig, TierLimits } from '../config/env';
+import { requestDeadline } from '../platform/deadline';
 import {
   close,
   createGraphQLHandler,
@@ -19,7 +22,6 @@ import {
   sendJson,
   urlFor,
 } from '../platform/http';
-import type http from 'node:http';
 import { ASSERTION_HEADER, signAssertion } from '../platform/assertion';
 import { anonymousPrincipal } from '../platform/principal';
 import { disableVendorTelemetry } from '../platform/vendor-telemetry';
@@ -27,9 +29,14 @@ import { libraryLogger } from '../platform/logger';
 import type { AuditSink } from './audit/audit-log';
 import { wwwAuthenticate, type Authentication, type Authenticator } from './authentication/authenticator';
 import { clientAddressOf, gatewayContext, type GatewayContext } from './context';
+import { staticCeilingRule } from './demand-control/ceiling-rule';
+import { requestTier, setRequestTier, withRequestTier } from './demand-control/request-tier';
+import { MemoryBudgetStore, RedisBudgetStore, type BudgetStore } from './demand-control/budgets';
+import { loadTrustedDocuments } from './demand-control/trusted-documents';
+import { maskInternalError } from './errors';
 import { FastGateway } from './execution/fast-gateway';
 import { createGraphiQLHandler } from './graphiql';
-import { defaultPlugins } from './plugins';
+import { defaultPlugins, demandControlPlugins } from './plugins';
 import { authorizationPlugin } from './plugins/authorization';
 import { builtInPolicies, PURPOSE_HEADER, type PolicyDecider } from './policy/policies';
 import { plannableSupergraph, readAccessRules } from './policy/requirements';
@@ -41,7 +48,8 @@ import { plannableSupergraph, readAccessRules } from './policy/requirements';
  * without an audit sink protected fields are never served.
  */
 export interface GatewayAccess {
-  authenticator?: Authenticator;
+  /** Decides who is asking; an `Authenticator` (API keys, JWTs) in sdp start and sdp gateway. */
+  authenticator?: Pick<Authenticator, 'authenticate'>;
   /** Signs the principal assertion sent with every subgraph call (platform/assertion.ts); unset sends none. */
   subgraphSecret?: string;
   /** Browser origins allowed to call /graphql cross-origin. */
@@ -90,6 +98,13 @@ export interface GatewayOptions {
   graphiqlDefaultQuery?: string;
   /** Authentication, authorization, audit, subgraph assertions, CORS. */
   access?: GatewayAccess;
+  /**
+   * Demand control (README "Limits and budgets"): static limits, cost
+   * analysis, budgets, the request deadline, response and plan-cache bounds,
+   * trusted documents. `sdp start` and `sdp gateway` pass the configuration's;
+   * without it the gateway runs none of them (embedding and stock comparisons).
+   */
+  demand?: DemandConfig;
 }
 
 export interface RunningGateway {
@@ -175,6 +190,41 @@ function describeFetchError(error: unknown, timeoutMs: number): string {
   return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
+/**
+ * Static limits enforced before validation, with the request's tier
+ * (demand-control/request-tier.ts; the highest tier's when unknown): the
+ * parser stops at the tier's token limit, and a first validation rule refuses
+ * a document over any other limit, after which graphql-js stops validating
+ * (`maxErrors: 1`): its overlapping-fields rule is quadratic in repeated
+ * fields, and validating 2,500 one-field operations took 128 ms. A client sending an
+ * invalid document therefore sees its first validation error only. Apollo
+ * Server's document cache skips both for a text it has seen, so the
+ * static-limits plugin applies each tier's limits again on every request.
+ */
+function beforeValidation(demand: DemandConfig) {
+  const tiers = Object.values(demand.tiers);
+  const ceiling = Object.fromEntries(
+    (Object.keys(demand.tiers.anonymous) as (keyof TierLimits)[]).map((k) => [
+      k,
+      Math.max(...tiers.map((t) => t[k])),
+    ]),
+  ) as unknown as TierLimits;
+  const limitsNow = (): TierLimits => {
+    const tier = requestTier();
+    return tier ? demand.tiers[tier] : ceiling;
+  };
+  return {
+    // Read by graphql's parser when it starts on a document, inside the request.
+    parseOptions: {
+      get maxTokens() {
+        return limitsNow().tokens;
+      },
+    },
+    validationRules: [staticCeilingRule(limitsNow)],
+    validationOptions: { maxErrors: 1 },
+  };
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger;
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 2_000;
@@ -210,6 +260,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Queries run on sdp's execution engine (cached plans, pooled subgraph HTTP,
   // entity de-duplication) with stock's answers; everything else on a stock
   // ApolloGateway inside it. See gateway/execution/fast-gateway.ts.
+  const demand = options.demand;
   const gateway = new FastGateway({
     // The planner gets the supergraph without `for: SECURITY` marks; the
     // authorization plugin below enforces what they mark (gateway/policy/requirements.ts).
@@ -217,7 +268,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     subgraphUrls: overrides,
     logger: libraryLogger(logger.child({ source: 'apollo-gateway' })),
     subgraphAssertion,
+    planCacheBytes: demand?.planCacheBytes,
+    maxResponseBytes: demand?.maxResponseBytes,
   });
+
+  // Checked before anything listens: a bad manifest or an unreachable Redis stops start-up.
+  const trusted = demand?.trustedDocuments ? loadTrustedDocuments(demand.trustedDocuments) : undefined;
+  let budgets: BudgetStore | undefined;
+  if (demand?.enabled) {
+    if (demand.redisUrl) {
+      const redis = new RedisBudgetStore(demand.redisUrl);
+      try {
+        await redis.ready();
+      } catch (error) {
+        await redis.close();
+        throw new Error(`SDP_REDIS_URL=${demand.redisUrl}: ${(error as Error).message}`);
+      }
+      budgets = redis;
+    } else {
+      budgets = new MemoryBudgetStore();
+    }
+  }
 
   const development = process.env.NODE_ENV === 'development';
   const apollo = new ApolloServer<GatewayContext>({
@@ -226,8 +297,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // The graph is the product: clients and GraphiQL discover it by introspection.
     introspection: true,
     includeStacktraceInErrorResponses: development,
+    formatError: (formatted) => maskInternalError(formatted, development),
+    ...(demand?.enabled ? beforeValidation(demand) : {}),
+    ...(trusted ? { persistedQueries: { cache: trusted.asPersistedQueryCache() } } : {}),
     plugins: [
       ...defaultPlugins(logger),
+      // Demand control first: a request over its limits or budget is refused
+      // before any authorization work, and reads nothing to audit.
+      ...(demand
+        ? demandControlPlugins({ demand, supergraphSdl: options.supergraphSdl, budgets, trusted, logger })
+        : []),
       authorizationPlugin({
         rules,
         rejectUnauthorized: access.rejectUnauthorized ?? false,
@@ -244,10 +323,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // its principal goes to the context through this map.
   const contexts = new WeakMap<http.IncomingMessage, GatewayContext>();
   const graphql = createGraphQLHandler(apollo, {
-    context: async (req) => {
+    context: async (req, res) => {
       const context = contexts.get(req);
       if (!context) throw new Error('GraphQL request without an authenticated context');
-      return context;
+      setRequestTier(context.principal.tier);
+      if (!demand) return context;
+      return { ...context, ...requestDeadline(res, demand.requestTimeoutMs) };
     },
     maxBodyBytes: options.maxBodyBytes,
     logger,
@@ -321,7 +402,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const server = createHttpServer(async (req, res) => {
     const pathname = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (pathname === '/graphql') return serveGraphQL(req, res);
+    if (pathname === '/graphql') return withRequestTier(() => serveGraphQL(req, res));
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     if (pathname === '/health' && readOnly) return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/ready' && readOnly) {
@@ -358,6 +439,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       stopping ??= (async () => {
         await close(server);
         await apollo.stop();
+        await budgets?.close();
         logger.info('gateway stopped');
       })();
       return stopping;

@@ -18,6 +18,8 @@ export interface KeyedLoaderOptions<K> {
   keyOf: (key: K) => string;
   /** Largest batch sent to the store in one call; bigger batches are split. */
   maxBatchSize?: number;
+  /** Once aborted (the request's deadline passed, its caller left), no further batch reaches the store. */
+  signal?: AbortSignal;
 }
 
 export function keyedLoader<K, V>(
@@ -26,6 +28,7 @@ export function keyedLoader<K, V>(
 ): DataLoader<K, V | null, string> {
   return new DataLoader<K, V | null, string>(
     async (keys) => {
+      options.signal?.throwIfAborted();
       const values = await read(keys);
       if (values.length !== keys.length) {
         // A store that breaks the positional contract would hand one caller

@@ -33,8 +33,11 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export interface GraphQLHandlerOptions<TContext extends BaseContext> {
-  /** Builds the per-request context; errors it throws become Apollo's 500 response. */
-  context(req: http.IncomingMessage): Promise<TContext>;
+  /**
+   * Builds the per-request context; errors it throws become Apollo's error
+   * response (a GraphQLError's `extensions.http.status`, else 500).
+   */
+  context(req: http.IncomingMessage, res: http.ServerResponse): Promise<TContext>;
   /** Requests with a larger body get 413 without being buffered. */
   maxBodyBytes?: number;
   /** Where failures that happen outside Apollo's pipeline (socket errors, broken streams) go. */
@@ -77,7 +80,7 @@ export function createGraphQLHandler<TContext extends BaseContext>(
       const queryStart = url.indexOf('?');
       const response = await server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method, headers, search: queryStart === -1 ? '' : url.slice(queryStart), body },
-        context: () => options.context(req),
+        context: () => options.context(req, res),
       });
       await writeHTTPGraphQLResponse(res, response);
     } catch (error) {

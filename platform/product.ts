@@ -107,6 +107,14 @@ export interface ProductLoader<TStore> {
   load(store: TStore, files: readonly string[], options: LoadOptions): Promise<LoadSummary>;
 }
 
+/** What a product's request context may know about the request it serves. */
+export interface ProductRequest {
+  /** Who the gateway asks for (a verified assertion). */
+  principal: Principal;
+  /** Aborted at the request's deadline or when its caller disconnects (platform/deadline.ts). */
+  signal: AbortSignal;
+}
+
 export interface DataProduct<TStore extends ProductStore = ProductStore, TContext extends object = object> {
   /** Subgraph name in the supergraph; also the folder name and the consumer group suffix. */
   name: string;
@@ -123,11 +131,13 @@ export interface DataProduct<TStore extends ProductStore = ProductStore, TContex
   openStore(runtime: ProductRuntime): Promise<TStore>;
   resolvers: GraphQLResolverMap<TContext>;
   /**
-   * Per-request context: fresh DataLoaders over the store, so batching never leaks across requests.
-   * `principal` is who the gateway asks for, from its verified assertion (platform/assertion.ts):
-   * trustworthy for row-level rules.
+   * Per-request context: fresh DataLoaders over the store, so batching never
+   * leaks across requests. `request.principal` is who the gateway asks for,
+   * from its verified assertion (platform/assertion.ts): trustworthy for
+   * row-level rules. `request.signal` is aborted when the gateway's deadline
+   * passes or the caller goes away: stop reading the store then.
    */
-  context(store: TStore, principal: Principal): TContext;
+  context(store: TStore, request?: ProductRequest): TContext;
   // The event type differs per binding; each binding is typed where it is declared.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   streams: StreamBinding<TStore, any>[];

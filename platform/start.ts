@@ -149,6 +149,7 @@ export async function startPlatform(options: StartOptions): Promise<Platform> {
       logger: logger.child({ component: 'gateway' }),
       graphiqlDefaultQuery: graphiqlWelcome(running.map((r) => r.product)),
       access: access.access,
+      demand: config.demand,
     });
     stoppers.push(() => gateway.stop());
 

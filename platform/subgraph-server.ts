@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { libraryLogger } from './logger';
 import type http from 'node:http';
 import { ASSERTION_HEADER, verifyAssertion, type VerifiedAssertion } from './assertion';
+import { ClientDisconnected, RequestDeadlineExceeded, subgraphRequestDeadline } from './deadline';
 import { close, createGraphQLHandler, createHttpServer, listenOrStop, sendJson, urlFor } from './http';
 import type { DataProduct, ProductStore } from './product';
 
@@ -54,7 +55,12 @@ export function maskSubgraphError(
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof GraphQLError || development) return formatted;
-  logger.error({ err: original, path: formatted.path }, 'resolver failed');
+  // A request stopped at its deadline or by its caller leaving is not a failure of ours.
+  if (original instanceof RequestDeadlineExceeded || original instanceof ClientDisconnected) {
+    logger.debug({ reason: original.message, path: formatted.path }, 'resolver stopped');
+  } else {
+    logger.error({ err: original, path: formatted.path }, 'resolver failed');
+  }
   return {
     message: 'Internal server error',
     ...(formatted.locations ? { locations: formatted.locations } : {}),
@@ -95,10 +101,10 @@ export async function startSubgraphServer<TStore extends ProductStore, TContext 
   // The verified assertion of each request, from the check before Apollo to its context.
   const verified = new WeakMap<http.IncomingMessage, VerifiedAssertion>();
   const graphql = createGraphQLHandler(apollo, {
-    context: async (req) => {
+    context: async (req, res) => {
       const assertion = verified.get(req);
       if (!assertion) throw new Error('request reached Apollo without a verified assertion');
-      return product.context(store, assertion.principal);
+      return product.context(store, { principal: assertion.principal, ...subgraphRequestDeadline(req, res) });
     },
     maxBodyBytes: options.maxBodyBytes,
     logger,

@@ -26,6 +26,8 @@ declare module 'autocannon' {
     timeout?: number;
     /** Called with each response body; a falsy answer counts as a mismatch. */
     verifyBody?: (body: string) => boolean;
+    /** Requests each connection sends in turn (instead of one method/body). */
+    requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }[];
   }
 
   interface Result {
@@ -39,6 +41,10 @@ declare module 'autocannon' {
     mismatches: number;
     non2xx: number;
     '2xx': number;
+    '4xx': number;
+    '5xx': number;
+    /** Responses by HTTP status code. */
+    statusCodeStats?: Record<string, { count: number }>;
   }
 
   interface Instance extends PromiseLike<Result> {

@@ -28,7 +28,7 @@ import { deepMerge } from '@apollo/gateway/dist/utilities/deepMerge';
 import * as queryPlanner from '@apollo/query-planner';
 import type { FetchNode, PlanNode, QueryPlanSelectionNode, ResponsePath } from '@apollo/query-planner';
 import { GraphQLError, Kind, TypeNameMetaFieldDef, type GraphQLSchema } from 'graphql';
-import { FetchError, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
+import { FetchError, type CallLimits, type SubgraphClient, type SubgraphResponse } from './subgraph-client';
 import { responseObject } from './response-object';
 
 // Both packages re-export through getters (TypeScript's export helpers); some
@@ -59,6 +59,11 @@ export interface PlanExecution {
   errors: unknown[];
   /** The signed principal assertion sent with every subgraph call of this request. */
   assertion: string | undefined;
+  /**
+   * The request's deadline, cancellation and response-size bound, passed to
+   * every subgraph call; once its signal is aborted no further fetch starts.
+   */
+  limits?: CallLimits & { deadlineAt?: number };
 }
 
 interface GraphQLResponseBody {
@@ -88,9 +93,13 @@ export async function executePlanNode(
       await executePlanNode(execution, node.node, moveIntoCursor(cursor, node.path));
       return;
     case 'Fetch':
+      // Past the deadline (or with the client gone) nothing more is fetched;
+      // the engine reports the timeout once, not per skipped fetch.
+      if (execution.limits?.signal?.aborted) return;
       try {
         await executeFetch(execution, node, cursor);
       } catch (error) {
+        if (execution.limits?.signal?.aborted && error === execution.limits.signal.reason) return;
         execution.errors.push(error);
       }
       return;
@@ -326,7 +335,19 @@ async function send(
   variables: Record<string, unknown>,
 ): Promise<SentResponse> {
   const body = requestBody(fetch, variables);
-  const http = await client.post(body, execution.assertion);
+  const limits = execution.limits;
+  const http = await client.post(
+    body,
+    execution.assertion,
+    limits && {
+      signal: limits.signal,
+      onBytes: limits.onBytes,
+      remainingMs:
+        limits.deadlineAt === undefined
+          ? undefined
+          : Math.max(0, Math.round(limits.deadlineAt - performance.now())),
+    },
+  );
   if (http.status < 200 || http.status > 299) throw errorFromResponse(http);
   const parsed = parseBody(http);
   if (!isObject(parsed)) throw new Error(`Expected JSON response body, but received: ${parsed}`);

@@ -48,12 +48,15 @@ import {
 } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { Logger } from 'pino';
+import { RequestDeadlineExceeded } from '../../platform/deadline';
+import type { GatewayContext } from '../context';
+import { gatewayError } from '../errors';
 import { executePlanNode, type PlanExecution } from './execute-plan';
 import { operationRewriteOf } from './operation-rewrite';
 import { compileOperation, computeCompiledResponse, type CompiledOperation } from './result-shaping';
 import { responseObject } from './response-object';
 import { ASSERTION_HEADER } from '../../platform/assertion';
-import { pooledFetcher, SubgraphClient } from './subgraph-client';
+import { pooledFetcher, ResponseTooLarge, SubgraphClient } from './subgraph-client';
 import type {
   GatewayExecutionResult,
   GatewayExecutor,
@@ -63,11 +66,29 @@ import type {
   SchemaLoadOrUpdateCallback,
 } from './types';
 
-/** Plans kept per gateway; like stock's plan store, a bounded cache keyed by document and operation name. */
-const MAX_CACHED_PLANS = 1_000;
+/**
+ * Bytes of cached plans per gateway unless configured (SDP_PLAN_CACHE_BYTES).
+ * Bounded by estimated size, not entries: the issue measured 36 distinct
+ * 1,000-alias documents growing the heap by over a gigabyte under an
+ * entry-count bound.
+ */
+const DEFAULT_PLAN_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Estimated bytes held by a cached entry per character of its document: the
+ * federation `Operation`, the plan and the compiled result shaping all grow
+ * with the document. Measured on the platform's supergraph (heap after GC,
+ * operation + plan + compiled shaping kept): 258 bytes per character for the
+ * README's cross-product query (69 KB per entry), 174 for 30 aliased
+ * `pages` selections (510 KB), 162 for 200 (3.2 MB). 400 errs towards using
+ * less memory than the bound says.
+ */
+const CACHED_BYTES_PER_DOCUMENT_CHAR = 400;
 
 type Prepared =
   | { kind: 'stock' }
+  /** The planner refused the operation with one of its own safety limits: a client error. */
+  | { kind: 'refused'; message: string }
   | {
       kind: 'fast';
       plan: QueryPlan;
@@ -82,7 +103,9 @@ interface SchemaState {
   apiSchema: FederationSchema;
   supergraphSchema: GraphQLSchema;
   planner: QueryPlanner;
-  plans: Map<string, Prepared>;
+  /** Least recently used first, with each entry's estimated size. */
+  plans: Map<string, { prepared: Prepared; bytes: number }>;
+  planBytes: number;
 }
 
 export interface FastGatewayOptions {
@@ -95,6 +118,10 @@ export interface FastGatewayOptions {
    * subgraph call of the request whose context value this is; undefined sends none.
    */
   subgraphAssertion?: (context: object) => string | undefined;
+  /** Estimated bytes of cached plans; default 64 MiB. */
+  planCacheBytes?: number;
+  /** An answer whose subgraph data grows past this many bytes is not built; default unbounded. */
+  maxResponseBytes?: number;
 }
 
 export class FastGateway implements GatewayInterface {
@@ -189,6 +216,7 @@ export class FastGateway implements GatewayInterface {
       supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
       planner: new QueryPlanner(supergraph),
       plans: new Map(),
+      planBytes: 0,
     };
   }
 
@@ -215,12 +243,30 @@ export class FastGateway implements GatewayInterface {
     if (!state || requestContext.metrics.captureTraces || this.wantsQueryPlan(requestContext)) {
       return stockExecutor(requestContext);
     }
+    // Apollo Server leaves `operation` unset when the document has several
+    // operations and no (or an unknown) operationName; graphql-js's words.
+    if (!requestContext.operation) {
+      const name = requestContext.request.operationName;
+      return {
+        errors: [
+          new GraphQLError(
+            name
+              ? `Unknown operation named "${name}".`
+              : 'Must provide operation name if query contains multiple operations.',
+          ),
+        ],
+      };
+    }
     const prepared = this.prepare(state, requestContext);
     if (prepared.kind === 'stock') return stockExecutor(requestContext);
+    if (prepared.kind === 'refused') {
+      return { errors: [gatewayError('QUERY_PLAN_TOO_COMPLEX', prepared.message)] };
+    }
 
     const variableErrors = this.validateVariables(requestContext, prepared.definition.variableDefinitions);
     if (variableErrors.length > 0) return { errors: variableErrors };
 
+    const limits = this.limitsFor(requestContext);
     const execution: PlanExecution = {
       operation: prepared.operation,
       supergraphSchema: state.supergraphSchema,
@@ -228,11 +274,54 @@ export class FastGateway implements GatewayInterface {
       requestContext,
       errors: [],
       assertion: this.options.subgraphAssertion?.(requestContext.context),
+      limits,
     };
     const data: Record<string, unknown> = responseObject();
     const root = prepared.plan.node as PlanNode | undefined;
     if (root) await executePlanNode(execution, root, { path: [], data, fullResult: data });
+    const stopped: unknown = limits.signal?.aborted ? limits.signal.reason : undefined;
+    if (stopped instanceof ResponseTooLarge) {
+      return {
+        errors: [
+          gatewayError(
+            'RESPONSE_TOO_LARGE',
+            `The answer is larger than the limit of ${this.options.maxResponseBytes} bytes; ask for fewer fields or smaller pages.`,
+            { limit: this.options.maxResponseBytes },
+          ),
+        ],
+      };
+    }
+    if (stopped instanceof RequestDeadlineExceeded) {
+      execution.errors.push(
+        new GraphQLError(`${stopped.message} Fields not fetched by then are null.`, {
+          extensions: { code: 'GATEWAY_TIMEOUT', timeoutMs: stopped.timeoutMs },
+        }),
+      );
+    }
     return this.shape(requestContext, prepared, data, execution.errors as GraphQLError[]);
+  }
+
+  /**
+   * One request's bounds on its subgraph calls: its context's signal (deadline,
+   * client gone) joined with a signal of its own that the response-size count
+   * aborts, so every outstanding fetch stops at once.
+   */
+  private limitsFor(requestContext: GatewayRequestContext): NonNullable<PlanExecution['limits']> {
+    const context = requestContext.context as Partial<GatewayContext>;
+    const maxBytes = this.options.maxResponseBytes;
+    if (maxBytes === undefined) return { signal: context.signal, deadlineAt: context.deadlineAt };
+    const tooLarge = new AbortController();
+    let received = 0;
+    return {
+      signal: context.signal ? AbortSignal.any([context.signal, tooLarge.signal]) : tooLarge.signal,
+      deadlineAt: context.deadlineAt,
+      onBytes: (bytes) => {
+        received += bytes;
+        if (received <= maxBytes) return true;
+        if (!tooLarge.signal.aborted) tooLarge.abort(new ResponseTooLarge());
+        return false;
+      },
+    };
   }
 
   /** Stock's post-processing step (`executeQueryPlan`), with the same error handling, on the compiled operation. */
@@ -292,15 +381,31 @@ export class FastGateway implements GatewayInterface {
   private prepare(state: SchemaState, requestContext: GatewayRequestContext): Prepared {
     const operationName = requestContext.request.operationName;
     const key = `${requestContext.queryHash}\u0000${operationName ?? ''}`;
-    let prepared = state.plans.get(key);
-    if (prepared === undefined) {
-      prepared = this.plan(state, requestContext.document, requestContext.operation, operationName);
-      if (state.plans.size >= MAX_CACHED_PLANS) {
-        state.plans.delete(state.plans.keys().next().value as string);
+    const cached = state.plans.get(key);
+    if (cached !== undefined) {
+      // Most recently used last: eviction takes from the front.
+      state.plans.delete(key);
+      state.plans.set(key, cached);
+      return cached.prepared;
+    }
+    const prepared = this.plan(state, requestContext.document, requestContext.operation, operationName);
+    const bytes = (requestContext.source?.length ?? 0) * CACHED_BYTES_PER_DOCUMENT_CHAR;
+    const budget = this.options.planCacheBytes ?? DEFAULT_PLAN_CACHE_BYTES;
+    if (bytes <= budget) {
+      while (state.planBytes + bytes > budget) {
+        const [oldest, entry] = state.plans.entries().next().value as [string, { bytes: number }];
+        state.plans.delete(oldest);
+        state.planBytes -= entry.bytes;
       }
-      state.plans.set(key, prepared);
+      state.plans.set(key, { prepared, bytes });
+      state.planBytes += bytes;
     }
     return prepared;
+  }
+
+  /** Estimated bytes of the cached plans (for tests and diagnostics). */
+  planCacheBytes(): { entries: number; bytes: number } {
+    return { entries: this.state?.plans.size ?? 0, bytes: this.state?.planBytes ?? 0 };
   }
 
   private plan(
@@ -327,11 +432,28 @@ export class FastGateway implements GatewayInterface {
         );
         return { kind: 'fast', plan, operation, compiled: compileOperation(operation), definition };
       }
-    } catch {
-      // Stock plans it again and answers with its own error.
+    } catch (error) {
+      // The planner's own safety limits are the client's problem, not ours:
+      // stock would answer them with a 500.
+      const refusal = plannerRefusal(error);
+      if (refusal !== undefined) return { kind: 'refused', message: refusal };
+      // Otherwise stock plans it again and answers with its own error.
     }
     return { kind: 'stock' };
   }
+}
+
+/** What @apollo/query-planner throws when a document trips its safety limits. */
+const PLANNER_LIMITS = [
+  /^Number of non-local selections exceeds limit/,
+  /^Exceeded maximum recursive selections/,
+];
+
+/** The client-facing message for a planner failure that is one of its safety limits; undefined otherwise. */
+export function plannerRefusal(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (!PLANNER_LIMITS.some((pattern) => pattern.test(message))) return undefined;
+  return `The query is too complex to plan: ${message}.`;
 }
 
 function containsDefer(node: QueryPlan['node']): boolean {

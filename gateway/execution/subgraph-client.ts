@@ -18,6 +18,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import { ASSERTION_HEADER } from '../../platform/assertion';
+import { DEADLINE_HEADER } from '../../platform/deadline';
 
 export interface SubgraphResponse {
   url: string;
@@ -58,6 +59,27 @@ function headersFrom(raw: Buffer[] | string[] | null): IncomingHttpHeaders {
   return headers;
 }
 
+/** What bounds one subgraph call, from the request it serves (gateway/demand-control/). */
+export interface CallLimits {
+  /** Aborts the call (and refuses to start it) when the request's deadline passes or its client leaves. */
+  signal?: AbortSignal;
+  /** Milliseconds left before the request's deadline, sent to the subgraph as a header. */
+  remainingMs?: number;
+  /**
+   * Counts the body's bytes as they arrive; returning false aborts the call
+   * with `ResponseTooLarge` (the request's answer is already too big to send).
+   */
+  onBytes?: (bytes: number) => boolean;
+}
+
+/** The subgraph data of one request grew past SDP_MAX_RESPONSE_BYTES. */
+export class ResponseTooLarge extends Error {
+  override name = 'ResponseTooLarge';
+  constructor() {
+    super('The answer grew past the response size limit.');
+  }
+}
+
 export class SubgraphClient {
   private readonly pool: Pool;
   private readonly path: string;
@@ -75,19 +97,34 @@ export class SubgraphClient {
 
   /**
    * POSTs a JSON body, with the request's signed principal assertion when there
-   * is one; resolves with the whole response, rejects only on transport failure.
+   * is one; resolves with the whole response, rejects on transport failure or
+   * when `limits` end the call (with the signal's reason, or `ResponseTooLarge`).
    */
-  post(body: string, assertion?: string): Promise<SubgraphResponse> {
-    const requestHeaders =
-      assertion === undefined ? REQUEST_HEADERS : { ...REQUEST_HEADERS, [ASSERTION_HEADER]: assertion };
+  post(body: string, assertion?: string, limits?: CallLimits): Promise<SubgraphResponse> {
     return new Promise((resolve, reject) => {
+      const signal = limits?.signal;
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      let abortCall: ((reason: Error) => void) | undefined;
+      let ended: Error | undefined;
+      const onAbort = () => {
+        ended = signal?.reason as Error;
+        abortCall?.(ended);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = () => signal?.removeEventListener('abort', onAbort);
       const chunks: Buffer[] = [];
       let status = 0;
       let statusText = '';
       let headers: IncomingHttpHeaders = {};
       // undici's core handler interface (the one a Pool dispatches to directly).
       const handler: Dispatcher.DispatchHandler = {
-        onConnect: () => {},
+        onConnect: (abort) => {
+          abortCall = abort;
+          if (ended) abort(ended);
+        },
         onHeaders: (statusCode, rawHeaders, _resume, statusMessage) => {
           status = statusCode;
           statusText = statusMessage;
@@ -95,10 +132,16 @@ export class SubgraphClient {
           return true;
         },
         onData: (chunk) => {
+          if (limits?.onBytes && !limits.onBytes(chunk.length)) {
+            ended = new ResponseTooLarge();
+            abortCall?.(ended);
+            return false;
+          }
           chunks.push(chunk);
           return true;
         },
         onComplete: () => {
+          settle();
           const text =
             chunks.length === 1
               ? (chunks[0] as Buffer).toString('utf8')
@@ -106,6 +149,11 @@ export class SubgraphClient {
           resolve({ url: this.url, status, statusText, headers, body: text });
         },
         onError: (error) => {
+          settle();
+          if (ended) {
+            reject(ended);
+            return;
+          }
           reject(
             new FetchError(
               `request to ${this.url} failed, reason: ${error.message}`,
@@ -115,6 +163,9 @@ export class SubgraphClient {
           );
         },
       };
+      const requestHeaders: Record<string, string> = { ...REQUEST_HEADERS };
+      if (assertion !== undefined) requestHeaders[ASSERTION_HEADER] = assertion;
+      if (limits?.remainingMs !== undefined) requestHeaders[DEADLINE_HEADER] = String(limits.remainingMs);
       this.pool.dispatch({ path: this.path, method: 'POST', headers: requestHeaders, body }, handler);
     });
   }

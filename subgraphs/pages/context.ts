@@ -6,6 +6,7 @@
 import type DataLoader from 'dataloader';
 import { keyedLoader } from '../../loaders/keyed';
 import type { PageKey, PageRecord, PageTitleKey, RevisionKey, RevisionRecord } from './model';
+import type { ProductRequest } from '../../platform/product';
 import type { PagesStore } from './store/port';
 
 export interface PagesContext {
@@ -15,15 +16,19 @@ export interface PagesContext {
   revisionById: DataLoader<RevisionKey, RevisionRecord | null, string>;
 }
 
-export function createPagesContext(store: PagesStore): PagesContext {
+export function createPagesContext(store: PagesStore, request?: ProductRequest): PagesContext {
+  const signal = request?.signal;
   const pageById = keyedLoader<PageKey, PageRecord>((keys) => store.pagesById(keys), {
     keyOf: (k) => `${k.wikiId}\u0000${k.pageId}`,
+    signal,
   });
   const pageByTitle = keyedLoader<PageTitleKey, PageRecord>((keys) => store.pagesByTitle(keys), {
     keyOf: (k) => `${k.wikiId}\u0000${k.namespace}\u0000${k.title}`,
+    signal,
   });
   const revisionById = keyedLoader<RevisionKey, RevisionRecord>((keys) => store.revisionsById(keys), {
     keyOf: (k) => `${k.wikiId}\u0000${k.revId}`,
+    signal,
   });
   return { store, pageById, pageByTitle, revisionById };
 }

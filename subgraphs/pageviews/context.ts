@@ -9,6 +9,7 @@
 import type DataLoader from 'dataloader';
 import { keyedLoader } from '../../loaders/keyed';
 import type { DailyRangeKey, DailyRow } from './model';
+import type { ProductRequest } from '../../platform/product';
 import type { PageviewsStore } from './store/port';
 
 export interface PageviewsContext {
@@ -16,11 +17,12 @@ export interface PageviewsContext {
   dailyRows: DataLoader<DailyRangeKey, DailyRow[] | null, string>;
 }
 
-export function createPageviewsContext(store: PageviewsStore): PageviewsContext {
+export function createPageviewsContext(store: PageviewsStore, request?: ProductRequest): PageviewsContext {
   const dailyRows = keyedLoader<DailyRangeKey, DailyRow[]>((keys) => store.dailyRows(keys), {
     keyOf: (k) => `${k.project}\u0000${k.title}\u0000${k.startDay}\u0000${k.endDay}`,
     // Each key is a partition read; larger batches only queue in the driver.
     maxBatchSize: 200,
+    signal: request?.signal,
   });
   return { store, dailyRows };
 }

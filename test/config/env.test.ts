@@ -85,3 +85,39 @@ test('topics are prefixed stream names; dead letters go to <topic>.dlq', () => {
   expect(topicFor(c, 'mediawiki.page_change.v1')).toBe('eqiad.mediawiki.page_change.v1');
   expect(deadLetterTopic('eqiad.mediawiki.page_change.v1')).toBe('eqiad.mediawiki.page_change.v1.dlq');
 });
+
+test('demand control: defaults, per-tier overrides and bad values naming the variable', () => {
+  const c = loadConfig({});
+  expect(c.demand).toMatchObject({
+    enabled: true,
+    requestTimeoutMs: 30_000,
+    maxResponseBytes: 16 * 1024 * 1024,
+    redisUrl: undefined,
+    trustedDocuments: undefined,
+    trustedDocumentsRequired: ['anonymous'],
+  });
+  const tuned = loadConfig({
+    SDP_LIMITS_ANONYMOUS: 'depth=8, cost=100',
+    SDP_LIMITS_KEYED: 'costPerSecond=0',
+    SDP_REDIS_URL: 'redis://127.0.0.1:6379/2',
+    SDP_TRUSTED_DOCUMENTS_REQUIRED: 'anonymous,keyed',
+    SDP_LIMITS: '0',
+  }).demand;
+  expect(tuned.tiers.anonymous).toMatchObject({ depth: 8, cost: 100, aliases: 30 });
+  expect(tuned.tiers.keyed.costPerSecond).toBe(0);
+  expect(tuned).toMatchObject({ enabled: false, redisUrl: 'redis://127.0.0.1:6379/2' });
+  expect(tuned.trustedDocumentsRequired).toEqual(['anonymous', 'keyed']);
+  expect(loadConfig({ SDP_TRUSTED_DOCUMENTS_REQUIRED: 'none' }).demand.trustedDocumentsRequired).toEqual([]);
+  for (const [env, message] of [
+    [{ SDP_LIMITS_ANONYMOUS: 'depht=3' }, /SDP_LIMITS_ANONYMOUS entry "depht=3" is not <limit>=<integer>/],
+    [{ SDP_LIMITS_KEYED: 'depth=0' }, /SDP_LIMITS_KEYED entry "depth=0": depth must be an integer ≥ 1/],
+    [{ SDP_REQUEST_TIMEOUT_MS: '5' }, /SDP_REQUEST_TIMEOUT_MS/],
+    [{ SDP_MAX_RESPONSE_BYTES: 'lots' }, /SDP_MAX_RESPONSE_BYTES/],
+    [{ SDP_REDIS_URL: 'localhost:6379' }, /SDP_REDIS_URL="localhost:6379" must be redis:\/\//],
+    [{ SDP_TRUSTED_DOCUMENTS_REQUIRED: 'admins' }, /SDP_TRUSTED_DOCUMENTS_REQUIRED/],
+    [{ SDP_LIMITS: 'maybe' }, /SDP_LIMITS="maybe" must be 0 or 1/],
+  ] as const) {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  }
+});

@@ -317,7 +317,9 @@ describe('gateway over two subgraphs', () => {
         ['You may not see this.', ['widgets', 0, 'refused']],
       ]),
     );
-    expect(logLines.find((l) => l.operationName === 'Failing')).toMatchObject({
+    expect(
+      logLines.find((l) => l.operationName === 'Failing' && l.msg === 'graphql operation failed'),
+    ).toMatchObject({
       msg: 'graphql operation failed',
       errors: 4,
     });

@@ -41,7 +41,12 @@ export async function serveProduct<TStore extends ProductStore, TContext extends
   const run = async (query: string, variables?: Record<string, unknown>): Promise<OperationResult> => {
     const res = await server.executeOperation(
       { query, variables },
-      { contextValue: product.context(store(), anonymousPrincipal('test')) },
+      {
+        contextValue: product.context(store(), {
+          principal: anonymousPrincipal('test'),
+          signal: new AbortController().signal,
+        }),
+      },
     );
     if (res.body.kind !== 'single') throw new Error('expected a single result');
     return res.body.singleResult as OperationResult;

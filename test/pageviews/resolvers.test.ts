@@ -157,6 +157,31 @@ describe('Page.pageviews', () => {
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
   });
 
+  it('refuses a range over 3660 days by arithmetic, before reading or walking it', async () => {
+    for (const granularity of ['DAILY', 'MONTHLY']) {
+      const started = performance.now();
+      const result = await run(POINTS, {
+        reps: [page('Albert_Einstein')],
+        start: '19700101',
+        end: '99991231',
+        granularity,
+      });
+      expect(result.errors?.[0]?.message).toBe(
+        'the range 19700101–99991231 spans 2932897 days; at most 3660 are allowed',
+      );
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'end' });
+      // It walked 8.9 s of months before; a sanity bound, not a timing target.
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+    // Exactly 3660 days, 2015-01-01 to 2025-01-07 inclusive, is allowed.
+    const longest = await run(POINTS, {
+      reps: [page('Albert_Einstein')],
+      start: '20150101',
+      end: '20250107',
+    });
+    expect(longest.errors).toBeUndefined();
+  });
+
   it('keys by prefixed title and refuses a namespace the prefix contradicts', async () => {
     const d = await data<Points>(POINTS, {
       reps: [
