@@ -152,11 +152,22 @@ const CASES: [string, unknown, number, string][] = [
   ],
   ['a body of 2 MB', { query: '{ __typename }', padding: 'x'.repeat(2_000_000) }, 413, 'PAYLOAD_TOO_LARGE'],
   [
+    // A name lookup is personal data: the anonymous caller is refused before any subgraph sees the 900 KB.
     'oversized variables (900 KB) for a name',
     {
-      query: 'query ($n: String!) { user(wikiId: "enwiki", name: $n) { name } }',
+      query: 'query ($n: String!) { user(wikiId: "enwiki", name: $n) { isAnonymous } }',
       variables: { n: 'x'.repeat(900_000) },
     },
+    200,
+    'UNAUTHORIZED_FIELD_OR_TYPE',
+  ],
+  [
+    'oversized variables (900 KB) for a title',
+    {
+      query: 'query ($t: String!) { page(wikiId: "enwiki", title: $t) { title } }',
+      variables: { t: 'x'.repeat(900_000) },
+    },
+    // No such page: null, no error, and no subgraph work beyond one key lookup.
     200,
     '',
   ],

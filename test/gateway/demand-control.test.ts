@@ -17,11 +17,13 @@ import { CostCalculator, costDirectivesOf } from '../../gateway/demand-control/c
 import { documentMetrics } from '../../gateway/demand-control/document-metrics';
 import { loadTrustedDocuments } from '../../gateway/demand-control/trusted-documents';
 import { plannerRefusal } from '../../gateway/execution/fast-gateway';
+import { plannableSupergraph } from '../../gateway/policy/requirements';
 import { repoPath } from '../../platform/paths';
 import { loadProducts } from '../../platform/products';
 
 const supergraphSdl = readFileSync(repoPath('schema/supergraph.graphql'), 'utf8');
-const schema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+// The planner's view of it, as the gateway builds it (gateway/policy/requirements.ts).
+const schema = Supergraph.build(plannableSupergraph(supergraphSdl)).apiSchema().toGraphQLJSSchema();
 const calculator = new CostCalculator(schema, costDirectivesOf(supergraphSdl));
 
 function operationOf(
