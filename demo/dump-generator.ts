@@ -25,6 +25,7 @@ import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { Random } from './page-change-generator';
 
 /**
  * Shares of lines per domain code in an hour, approximately as in a 2024
@@ -78,18 +79,6 @@ export interface DumpShape {
   malformedEvery?: number;
 }
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const WORDS = ['Article', 'Zürich', '東京', 'Категория', 'Talk:Topic', 'Special:Search', 'File:Map.svg'];
 
 /** The title of an article rank: stable across hours and codes of one family, so articles recur. */
@@ -110,7 +99,8 @@ function hourSeed(seed: number, hour: string): number {
 
 /** The lines of the dump of `hour` (`YYYYMMDDHH`), sorted as the real dumps are. */
 export function generateDumpLines(hour: string, shape: DumpShape): string[] {
-  const random = prng(hourSeed(shape.seed, hour));
+  const rng = new Random(hourSeed(shape.seed, hour));
+  const random = () => rng.next();
   const perCode = shape.articlesPerCode ?? 10 * shape.lines;
   const malformedEvery = shape.malformedEvery ?? 20_000;
   const cumulative: number[] = [];
