@@ -78,11 +78,11 @@ export function version(): string {
 }
 
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
   return [
     'usage: sdp <command> [args]        sdp <command> --help        sdp --version',
     '',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    // Each summary starts with the command and its arguments.
+    ...Object.values(commands).map((c) => `  sdp ${c.summary}`),
     '',
     'Configuration comes from SDP_* environment variables (see README.md).',
     'Exit codes: 0 done, 1 failed while running, 2 wrong command line or configuration.',
