@@ -86,7 +86,7 @@ test('`sdp` lists the command', async () => {
   try {
     expect(await main(['help'])).toBe(0);
     expect(spy.mock.calls.map(([chunk]) => String(chunk)).join('')).toMatch(
-      /rebuild\s+rebuild <product> --from earliest/,
+      /sdp rebuild <product> --from earliest\s+recompute/,
     );
   } finally {
     spy.mockRestore();
