@@ -28,7 +28,7 @@ import {
   protectedCoordinates,
   readAccessRules,
 } from '../../gateway/policy/requirements';
-import { startGateway, type RunningGateway } from '../../gateway/server';
+import { startGateway, type GatewayAccess, type RunningGateway } from '../../gateway/server';
 import { ASSERTION_HEADER, signAssertion } from '../../platform/assertion';
 import { createLogger } from '../../platform/logger';
 import { repoPath } from '../../platform/paths';
@@ -67,6 +67,40 @@ async function post(
 }
 const gateway = () => `${platform.gatewayUrl}/graphql`;
 const asFull = { 'sdp-purpose': 'abuse-investigation' };
+
+/**
+ * Another gateway over this platform's subgraphs (signed with its secret), with
+ * `access` settings of its own; stopped after the suite.
+ */
+async function gatewayOverPlatform(access: GatewayAccess): Promise<RunningGateway> {
+  const gateway = await startGateway({
+    supergraphSdl: SUPERGRAPH,
+    subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
+    port: 0,
+    host: '127.0.0.1',
+    logger: createLogger('silent'),
+    access: { subgraphSecret: SECRET, ...access },
+  });
+  extraGateways.push(gateway);
+  return gateway;
+}
+
+/** An authenticator over the platform's own keys, so the suite's keys work on other gateways too. */
+async function platformAuthenticator(requireAuth: boolean) {
+  const keyStore = await openKeyStore({ dataDir: config.access.dataDir });
+  const authenticator = await Authenticator.create({
+    access: { requireAuth, jwt: undefined },
+    keyStore,
+    logger: createLogger('silent'),
+  });
+  return {
+    authenticator,
+    async close() {
+      authenticator.close();
+      await keyStore.close();
+    },
+  };
+}
 
 beforeAll(async () => {
   config = loadConfig({ ...isolatedPlatformEnv(), SDP_SUBGRAPH_SECRET: SECRET });
@@ -331,21 +365,9 @@ describe('audit', () => {
       logger: createLogger('silent'),
     });
     // The platform's keys, so the key with every scope works here too.
-    const keyStore = await openKeyStore({ dataDir: config.access.dataDir });
-    const authenticator = await Authenticator.create({
-      access: { requireAuth: false, jwt: undefined },
-      keyStore,
-      logger: createLogger('silent'),
-    });
-    const broken = await startGateway({
-      supergraphSdl: SUPERGRAPH,
-      subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
-      port: 0,
-      host: '127.0.0.1',
-      logger: createLogger('silent'),
-      access: { subgraphSecret: SECRET, audit, authenticator },
-    });
-    extraGateways.push(broken);
+    const keys = await platformAuthenticator(false);
+    const { authenticator } = keys;
+    const broken = await gatewayOverPlatform({ audit, authenticator });
     const res = await post(broken.url, `{ page(wikiId: "enwiki", pageId: "9001") { title } }`);
     expect(res.body).toEqual({ data: { page: { title: 'Policy_Fixture' } } });
     const withheld = await post(
@@ -369,22 +391,13 @@ describe('audit', () => {
         },
       },
     });
-    authenticator.close();
-    await keyStore.close();
+    await keys.close();
     await audit.close();
   });
 });
 
 test('with SDP_AUTHZ_REJECT_UNAUTHORIZED the whole request is refused (403)', async () => {
-  const strict = await startGateway({
-    supergraphSdl: SUPERGRAPH,
-    subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
-    port: 0,
-    host: '127.0.0.1',
-    logger: createLogger('silent'),
-    access: { subgraphSecret: SECRET, rejectUnauthorized: true },
-  });
-  extraGateways.push(strict);
+  const strict = await gatewayOverPlatform({ rejectUnauthorized: true });
   const res = await post(
     strict.url,
     `{ page(wikiId: "enwiki", pageId: "9001") { title latestRevision { editor { name } } } }`,
@@ -448,21 +461,9 @@ describe('subgraphs answer the gateway only', () => {
 });
 
 test('with SDP_REQUIRE_AUTH, no credentials is 401 and a key still works', async () => {
-  const keyStore = await openKeyStore({ dataDir: config.access.dataDir });
-  const authenticator = await Authenticator.create({
-    access: { requireAuth: true, jwt: undefined },
-    keyStore,
-    logger: createLogger('silent'),
-  });
-  const strict = await startGateway({
-    supergraphSdl: SUPERGRAPH,
-    subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
-    port: 0,
-    host: '127.0.0.1',
-    logger: createLogger('silent'),
-    access: { subgraphSecret: SECRET, authenticator },
-  });
-  extraGateways.push(strict);
+  const keys = await platformAuthenticator(true);
+  const { authenticator } = keys;
+  const strict = await gatewayOverPlatform({ authenticator });
   const res = await fetch(strict.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -475,21 +476,12 @@ test('with SDP_REQUIRE_AUTH, no credentials is 401 and a key still works', async
   ).toBe('UNAUTHENTICATED');
   const keyed = await post(strict.url, '{ __typename }', { authorization: `Bearer ${scopeless}` });
   expect(keyed).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
-  authenticator.close();
-  await keyStore.close();
+  await keys.close();
 });
 
 describe('HTTP hygiene', () => {
   test('CORS: only listed origins', async () => {
-    const cors = await startGateway({
-      supergraphSdl: SUPERGRAPH,
-      subgraphUrls: Object.fromEntries(platform.products.map((p) => [p.product.name, p.url])),
-      port: 0,
-      host: '127.0.0.1',
-      logger: createLogger('silent'),
-      access: { subgraphSecret: SECRET, corsOrigins: ['https://tools.example.org'] },
-    });
-    extraGateways.push(cors);
+    const cors = await gatewayOverPlatform({ corsOrigins: ['https://tools.example.org'] });
     const preflight = (origin: string) =>
       fetch(cors.url, {
         method: 'OPTIONS',
