@@ -14,7 +14,7 @@ import { parse } from 'graphql';
 import pino from 'pino';
 import { gatewayCommand } from '../../cli/gateway';
 import { main } from '../../cli/sdp';
-import type { DataProduct, ProductStore } from '../../platform/product';
+import { NO_STORE, sdlProduct } from '../harness/product';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
 import { pollUntil } from '../harness/wait';
 
@@ -52,27 +52,6 @@ type Book @key(fields: "id", resolvable: false) {
 `;
 
 const TITLES: Record<string, string> = { b1: 'Dune', b2: 'Emma' };
-
-class NoStore implements ProductStore {
-  readonly description = 'none';
-  readonly durable = false;
-  async close(): Promise<void> {}
-}
-
-function product(name: string, sdlPath: string, resolvers: DataProduct['resolvers']): DataProduct {
-  return {
-    name,
-    description: `Test ${name}.`,
-    owner: 'test',
-    exampleQuery: '{ __typename }',
-    portOffset: 0,
-    sdlPath,
-    openStore: async () => new NoStore(),
-    context: () => ({}),
-    streams: [],
-    resolvers,
-  };
-}
 
 /** A Writable that keeps what was written, for asserting on the command's output. */
 function capture(): Writable & { text(): string } {
@@ -115,17 +94,17 @@ beforeAll(async () => {
   };
   const options = { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET };
   const books = await startSubgraphServer(
-    product('books', path.join(dir, 'books.graphql'), {
+    sdlProduct('books', path.join(dir, 'books.graphql'), {
       Book: { __resolveReference: ({ id }: { id: string }) => ({ id, title: TITLES[id] }) },
     }),
-    new NoStore(),
+    NO_STORE,
     options,
   );
   const shelves = await startSubgraphServer(
-    product('shelves', path.join(dir, 'shelves.graphql'), {
+    sdlProduct('shelves', path.join(dir, 'shelves.graphql'), {
       Query: { shelf: () => ({ name: 'Fiction', books: [{ id: 'b1' }, { id: 'b2' }] }) },
     }),
-    new NoStore(),
+    NO_STORE,
     options,
   );
   subgraphs = [books, shelves];

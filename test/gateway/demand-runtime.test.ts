@@ -18,8 +18,9 @@ import pino from 'pino';
 import { loadConfig, type DemandConfig } from '../../config/env';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../gateway/server';
 import { anonymousPrincipal, type Principal } from '../../platform/principal';
-import type { DataProduct, ProductRequest, ProductStore } from '../../platform/product';
+import type { ProductRequest } from '../../platform/product';
 import { startSubgraphServer, type RunningSubgraph } from '../../platform/subgraph-server';
+import { NO_STORE, sdlProduct } from '../harness/product';
 import { startTcpProxy } from '../harness/tcp-proxy';
 
 const FEDERATION =
@@ -46,31 +47,8 @@ type Query {
 }
 `;
 
-const store: ProductStore = { description: 'none', durable: false, close: async () => {} };
-
 /** What the slow subgraph saw: every abort reason its requests' signals carried. */
 const seenAborts: string[] = [];
-
-function product(
-  name: string,
-  sdlPath: string,
-  resolvers: DataProduct<ProductStore, ProductRequest>['resolvers'],
-): DataProduct<ProductStore, ProductRequest> {
-  return {
-    name,
-    description: `Test ${name}.`,
-    owner: 'test',
-    exampleQuery: '{ __typename }',
-    portOffset: 0,
-    sdlPath,
-    openStore: async () => store,
-    // The request (its signal) is the whole context.
-    context: (_store, request) =>
-      request ?? { principal: anonymousPrincipal('test'), signal: new AbortController().signal },
-    streams: [],
-    resolvers,
-  };
-}
 
 const silent = pino({ level: 'silent' });
 /** Subgraphs answer only calls signed with it (platform/assertion.ts); every gateway here signs with it. */
@@ -86,18 +64,18 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'quick.graphql'), QUICK_SDL);
   await writeFile(path.join(dir, 'slow.graphql'), SLOW_SDL);
   quick = await startSubgraphServer(
-    product('quick', path.join(dir, 'quick.graphql'), {
+    sdlProduct('quick', path.join(dir, 'quick.graphql'), {
       Query: {
         quick: () => 'here',
         items: (_: unknown, { count }: { count: number }) =>
           Array.from({ length: count }, (_x, i) => ({ text: `item ${i} `.padEnd(1_000, '.') })),
       },
     }),
-    store,
+    NO_STORE,
     { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET },
   );
   slow = await startSubgraphServer(
-    product('slow', path.join(dir, 'slow.graphql'), {
+    sdlProduct('slow', path.join(dir, 'slow.graphql'), {
       Query: {
         slow: (_: unknown, { ms }: { ms: number }, { signal }: ProductRequest) =>
           new Promise((resolve, reject) => {
@@ -110,7 +88,7 @@ beforeAll(async () => {
           }),
       },
     }),
-    store,
+    NO_STORE,
     { port: 0, host: '127.0.0.1', logger: silent, secret: SUBGRAPH_SECRET },
   );
   const composed = composeServices([
