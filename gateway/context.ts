@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { BaseContext } from '@apollo/server';
-import { anonymousPrincipal, type Principal } from '../platform/principal';
+import type { Principal } from '../platform/principal';
 
 export interface GatewayContext extends BaseContext {
   principal: Principal;
@@ -14,7 +14,7 @@ export interface GatewayContext extends BaseContext {
   requestId: string;
   /**
    * Aborted when the request's deadline passes or its client disconnects
-   * (gateway/demand-control/deadline.ts): outstanding subgraph fetches are
+   * (platform/deadline.ts): outstanding subgraph fetches are
    * cancelled and no new ones start. Absent outside the HTTP server.
    */
   signal?: AbortSignal;
@@ -27,11 +27,6 @@ export interface GatewayContext extends BaseContext {
 /** The client's address as the gateway's socket saw it. */
 export function clientAddressOf(req: http.IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
-}
-
-/** Context for a request without credentials. */
-export function anonymousContext(req: http.IncomingMessage): GatewayContext {
-  return gatewayContext(anonymousPrincipal(clientAddressOf(req)));
 }
 
 /** Context for a request whose principal authentication decided (gateway/authentication/). */
